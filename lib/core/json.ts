@@ -20,7 +20,7 @@ export type JsonObject = { [key: string]: JsonValue };
  * @example Telling objects from arrays
  * ```ts
  * import { isJsonObject } from "@certkit/issuer-lib";
- * import { assert } from "node:assert";
+ * import { ok as assert } from "node:assert";
  *
  * assert(isJsonObject({ a: 1 }));
  * assert(!isJsonObject([1]));
@@ -89,7 +89,7 @@ function sortKeys(value: JsonValue): JsonValue {
  * @example Comparing objects
  * ```ts
  * import { jsonEqual } from "@certkit/issuer-lib";
- * import { assert } from "node:assert";
+ * import { ok as assert } from "node:assert";
  *
  * assert(jsonEqual({ a: 1, b: 2 }, { b: 2, a: 1 }));
  * ```

@@ -59,7 +59,7 @@ export interface Status {
  * @example Recognising an error body
  * ```ts
  * import { isStatus } from "@certkit/issuer-lib";
- * import { assert } from "node:assert";
+ * import { ok as assert } from "node:assert";
  *
  * assert(isStatus({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", code: 404 }));
  * assert(!isStatus({ kind: "Secret" }));

@@ -35,7 +35,13 @@ export function failure(
   message: string,
   details?: StatusDetails,
 ): Status {
-  const status: Status = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message };
+  const status: Status = {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+  };
   if (reason) status.reason = reason;
   const d = details ? compactDetails(details) : undefined;
   if (d) status.details = d;
@@ -110,7 +116,7 @@ export function renderFieldValue(value: JsonValue | undefined): string {
 export function fieldErrorBody(e: FieldError): string {
   switch (e.type) {
     case "FieldValueInvalid":
-      return `Invalid value: ${renderFieldValue(e.value)}: ${e.detail}`;
+      return `Invalid value: ${e.bareValue ?? renderFieldValue(e.value)}: ${e.detail}`;
     case "FieldValueRequired":
       return `Required value${e.detail ? `: ${e.detail}` : ""}`;
     case "FieldValueForbidden":
@@ -167,10 +173,15 @@ export function badRequest(message: string): StatusError {
 /** 405 MethodNotAllowed: `<verb> is not supported on resources of kind "<qr>"`. */
 export function methodNotAllowed(verb: string, qr: QualifiedResource): StatusError {
   return new StatusError(
-    failure(405, "MethodNotAllowed", `${verb} is not supported on resources of kind "${qualified(qr)}"`, {
-      group: qr.group,
-      kind: qr.resource,
-    }),
+    failure(
+      405,
+      "MethodNotAllowed",
+      `${verb} is not supported on resources of kind "${qualified(qr)}"`,
+      {
+        group: qr.group,
+        kind: qr.resource,
+      },
+    ),
   );
 }
 

@@ -85,6 +85,8 @@ export interface FieldError {
   field: string;
   /** The offending value (for `Invalid`/`NotSupported`/`Duplicate`). */
   value?: JsonValue;
+  /** The offending value as Go prints it with `%#v`, shown unquoted (wins over `value`). */
+  bareValue?: string;
   /** The explanation, such as `must be no more than 63 characters`. */
   detail: string;
   /** For `NotSupported`: the values that are allowed. */
