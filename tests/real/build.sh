@@ -60,13 +60,25 @@ stamp+=" cgo=0 k8s_ldflags=[$k8s_ldflags] etcd_ldflags=[$etcd_ldflags]"
 force=0
 if [[ "${1:-}" == "--force" ]]; then force=1; fi
 
-if [[ $force -eq 0 && -x "$bin/kube-apiserver" && -x "$bin/etcd" && -f "$bin/.stamp" ]] &&
-  [[ "$(cat "$bin/.stamp")" == "$stamp" ]]; then
+up_to_date() {
+  [[ $force -eq 0 && -x "$bin/kube-apiserver" && -x "$bin/etcd" && -f "$bin/.stamp" ]] &&
+    [[ "$(cat "$bin/.stamp")" == "$stamp" ]]
+}
+if up_to_date; then
   echo "build.sh: up to date (kube-apiserver $k8s_version, etcd $etcd_version) in $bin"
   exit 0
 fi
 
 mkdir -p "$bin"
+# Serialise concurrent builds (e.g. two test runs); the second one then finds a fresh stamp.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$bin/.lock"
+  flock 9
+  if up_to_date; then
+    echo "build.sh: up to date (kube-apiserver $k8s_version, etcd $etcd_version) in $bin"
+    exit 0
+  fi
+fi
 rm -f "$bin/.stamp"
 
 export CGO_ENABLED=0

@@ -71,15 +71,18 @@ export interface FakeApiServerOptions {
   /** Namespaces to create besides `default`, `kube-system`, `kube-public` and `kube-node-lease`. */
   namespaces?: readonly string[];
   /**
-   * Bearer tokens and the users they stand for. When given, requests must authenticate
-   * (`kubectl` sends tokens only over HTTPS: use `listen({ tls: true })`).
+   * Bearer tokens and the users they stand for. When given, every request must carry
+   * one of them (`kubectl` sends tokens only over HTTPS: use `listen({ tls: true })`).
+   * Without it, requests with no token run as the cluster admin and requests with a
+   * token added by {@linkcode FakeApiServer.addToken} run as its user.
    */
   tokens?: Readonly<Record<string, UserInfo>>;
   /** With `tokens`: let requests without a token through as `system:anonymous`. */
   anonymous?: boolean;
   /**
-   * RBAC-like rules by user or group name. When given, every request is authorized
-   * against them (`system:masters` may do everything); without them everything is allowed.
+   * RBAC-like rules by user or group name, as Roles and bindings would grant them.
+   * Users in `system:masters` (the admin) may do everything; everyone else only what
+   * their rules allow. More can be granted later with {@linkcode FakeApiServer.grant}.
    */
   rules?: Readonly<Record<string, readonly PolicyRule[]>>;
   /** The largest request body accepted, in bytes (default 3 MiB, as kube-apiserver). */
@@ -205,8 +208,9 @@ export class FakeApiServer implements AsyncDisposable {
   readonly #registry = new ResourceRegistry();
   readonly #tokens = new ContinueTokens();
   readonly #watches = new Set<OpenWatch>();
-  readonly #authenticator: TokenAuthenticator | undefined;
-  readonly #authorizer: Authorizer | undefined;
+  readonly #authenticator: TokenAuthenticator;
+  readonly #authorizer: RuleAuthorizer;
+  readonly #requireToken: boolean;
   readonly #maxBody: number;
   readonly #closing = new AbortController();
   #listeners = new Set<ListeningApiServer>();
@@ -223,16 +227,13 @@ export class FakeApiServer implements AsyncDisposable {
     this.faults = new FaultInjector(this.#random);
     this.requests = new RequestLog();
     this.#maxBody = options.maxBodyBytes ?? 3 * 1024 * 1024;
-    if (options.tokens) {
-      this.#authenticator = new TokenAuthenticator({ ...options.tokens }, {
-        anonymous: options.anonymous ?? false,
-      });
-    }
-    if (options.rules) {
-      const rules: Record<string, PolicyRule[]> = {};
-      for (const [k, v] of Object.entries(options.rules)) rules[k] = [...v];
-      this.#authorizer = new RuleAuthorizer(rules);
-    }
+    this.#requireToken = options.tokens !== undefined;
+    this.#authenticator = new TokenAuthenticator({ ...(options.tokens ?? {}) }, {
+      anonymous: options.anonymous ?? false,
+    });
+    const rules: Record<string, PolicyRule[]> = {};
+    for (const [k, v] of Object.entries(options.rules ?? {})) rules[k] = [...v];
+    this.#authorizer = new RuleAuthorizer(rules);
     for (const info of builtinResources()) this.#registry.add(info, strategyFor(info));
     this.#store.bucket("apiextensions.k8s.io/customresourcedefinitions").listeners.add({
       onChange: (ev) => this.#onCrdChange(ev),
@@ -241,6 +242,29 @@ export class FakeApiServer implements AsyncDisposable {
       this.#internalCreate({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
     }
     for (const crd of options.crds ?? []) this.loadSync(crd);
+  }
+
+  /**
+   * Adds a bearer token. Requests with this token run as `user` and are authorized
+   * against the rules granted to the user and its groups (see {@linkcode FakeApiServer.grant});
+   * requests without a token run as the cluster admin unless the server was created with
+   * `tokens`.
+   *
+   * @param token The bearer token.
+   * @param user Who the token stands for.
+   */
+  addToken(token: string, user: UserInfo): void {
+    this.#authenticator.add(token, user);
+  }
+
+  /**
+   * Grants RBAC-like rules to a user or group, as a (Cluster)Role and binding would.
+   *
+   * @param subject A user name (such as `system:serviceaccount:ns:sa`) or group.
+   * @param rules The rules.
+   */
+  grant(subject: string, rules: readonly PolicyRule[]): void {
+    this.#authorizer.add(subject, rules);
   }
 
   /** The current cluster-wide resourceVersion. */
@@ -522,7 +546,6 @@ export class FakeApiServer implements AsyncDisposable {
       user,
       subresource,
       authorize: (attrs) =>
-        !this.#authorizer ||
         this.#authorizer.authorize({ ...attrs, user, path: "", resourceRequest: true }).allowed,
     };
   }
@@ -568,7 +591,8 @@ export class FakeApiServer implements AsyncDisposable {
     let fault: string | undefined;
     let response: Response;
     try {
-      if (!userOverride && this.#authenticator) {
+      const hasToken = /^\s*bearer\s/i.test(request.headers.get("authorization") ?? "");
+      if (!userOverride && (this.#requireToken || hasToken)) {
         const result = this.#authenticator.authenticate(request.headers);
         if (result === "unauthorized") throw unauthorized();
         user = result === "anonymous"
@@ -584,7 +608,7 @@ export class FakeApiServer implements AsyncDisposable {
         fault = "status";
         response = faultResponse(decision.fail);
       } else {
-        if (this.#authorizer && !userOverride) {
+        if (!userOverride) {
           const attrs = {
             user,
             resourceRequest: info.isResourceRequest,
@@ -848,8 +872,7 @@ export class FakeApiServer implements AsyncDisposable {
 
   #review(served: ServedResource, body: JsonObject, user: UserInfo): JsonObject {
     const spec = (objectField(body, "spec") ?? {}) as unknown as SubjectAccessReviewSpec;
-    const authorizer: Authorizer = this.#authorizer ??
-      { authorize: () => ({ allowed: true, reason: "no authorization rules configured" }) };
+    const authorizer: Authorizer = this.#authorizer;
     const status = served.info.plural === "subjectaccessreviews"
       ? subjectAccessReview(authorizer, spec)
       : selfSubjectAccessReview(authorizer, user, spec);

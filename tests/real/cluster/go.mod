@@ -1,9 +1,17 @@
+// Pins the real kube-apiserver and etcd of the tests/real tier; built by tests/real/build.sh.
+// To move to another Kubernetes release: change the k8s.io/kubernetes version, set every
+// staging replace below to the matching v0.<minor>.<patch>, set etcd to the version that
+// k8s.io/kubernetes' own go.mod requires for go.etcd.io/etcd/server/v3, run `go mod tidy`, and
+// update the version notes in tests/real/README.md and the buildDate in build.sh.
 module certkit.local/issuer-lib/tests/real/cluster
 
 go 1.24.0
 
+// kube-apiserver main: k8s.io/kubernetes/cmd/kube-apiserver.
 require k8s.io/kubernetes v1.34.4 // indirect
 
+// etcd main: the root package of go.etcd.io/etcd/server/v3 (server/main.go); the same version
+// k8s.io/kubernetes v1.34.4 requires, so the two binaries share one dependency graph.
 require go.etcd.io/etcd/server/v3 v3.6.4 // indirect
 
 require (
@@ -145,6 +153,9 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
+// k8s.io/kubernetes replaces its staging modules with ./staging/src/... paths, which do not
+// apply to a dependent module; point each at its published v0.34.4 instead (all of them
+// except sample-cli-plugin and sample-controller, which kube-apiserver does not use).
 replace (
 	k8s.io/api => k8s.io/api v0.34.4
 	k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.34.4

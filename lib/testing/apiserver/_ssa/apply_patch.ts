@@ -115,6 +115,7 @@ const KEPT_METADATA = ["name", "namespace", "uid", "resourceVersion"];
  */
 export function applyPatch(input: ApplyInput): ApplyResult | ApplyConflicts {
   const { schema } = input;
+  // Step 1: strip the reset fields.
   const applied = stripResetFields(withoutManagedFields(input.applied), input.resetFields);
   const live = withoutManagedFields(input.live ?? {});
   const managers: Managers = decodeManagers(metadataOf(input.live).managedFields) ?? new Map();
@@ -128,13 +129,15 @@ export function applyPatch(input: ApplyInput): ApplyResult | ApplyConflicts {
   const selfId = managerIdentifier(self);
   const previous = managers.get(selfId);
 
-  // Structured-merge-diff works on the unstripped set; the API server strips afterwards.
+  // Step 2: A. Structured-merge-diff works on the unstripped set; the API server strips afterwards.
   const appliedSet = unstrippedFieldSetOf(applied, schema);
   const working: Managers = new Map(managers);
   working.set(selfId, { identity: self, set: appliedSet });
 
+  // Steps 3 and 6: merge, then prune (structured-merge-diff prunes before it checks conflicts).
   const merged = prune(mergeApplied(live, applied, schema), working, previous?.set, schema);
 
+  // Step 4: conflicts are other managers' fields whose value this apply adds or changes.
   const { added, modified, removed } = compareObjects(live, merged, schema);
   const changed = added.union(modified);
   const conflicts: Conflict[] = [];
@@ -146,6 +149,7 @@ export function applyPatch(input: ApplyInput): ApplyResult | ApplyConflicts {
   }
   if (conflicts.length > 0 && !input.force) return { conflicts: sortConflicts(conflicts) };
 
+  // Step 5 (force) and 7: others lose what changed or went away; the applier owns A.
   const result: Managers = new Map();
   for (const [id, other] of working) {
     if (id === selfId) continue;
