@@ -38,3 +38,4 @@ export {
 export { type KubeconfigOptions, kubeconfigYaml } from "./apiserver/kubeconfig.ts";
 export type { PolicyRule } from "./apiserver/_auth.ts";
 export type { UserInfo } from "./apiserver/_types.ts";
+export { CERTIFICATE_REQUESTS_CRD } from "./crds/certificate_requests_crd.ts";

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { isJsonObject, type JsonObject } from "../../core/json.ts";
 import { crdStatus, defaultCrd, resourcesFromCrd, toSchemaNode, validateCrd } from "./_crd.ts";
 
-const CRD_DIR = new URL("../../../../shared/testdata/cert-manager-crds/", import.meta.url);
+const CRD_DIR = new URL("../../../testdata/cert-manager-crds/", import.meta.url);
 
 function loadCrd(file: string): JsonObject {
   const text = Deno.readTextFileSync(new URL(file, CRD_DIR));
@@ -308,5 +308,6 @@ Deno.test("property: one resource per served version, in order", () => {
       assert.deepEqual(infos.map((i) => i.version), vs.filter((v) => v.served).map((v) => v.name));
       for (const info of infos) assert.equal(info.storageVersion, vs[0]?.name);
     }),
+    { seed: 1032 },
   );
 });

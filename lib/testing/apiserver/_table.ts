@@ -109,7 +109,9 @@ function walk(steps: Step[], root: JsonValue): JsonValue[] {
     const next: JsonValue[] = [];
     for (const value of current) {
       if (step.kind === "field") {
-        if (isJsonObject(value) && step.name in value) next.push(value[step.name] as JsonValue);
+        if (isJsonObject(value) && Object.hasOwn(value, step.name)) {
+          next.push(value[step.name] as JsonValue);
+        }
       } else if (step.kind === "index") {
         if (!Array.isArray(value)) continue;
         const at = step.index < 0 ? value.length + step.index : step.index;

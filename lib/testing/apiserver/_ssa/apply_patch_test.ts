@@ -12,7 +12,7 @@ import { recordUpdate } from "./record_update.ts";
 const CRD = parse(
   Deno.readTextFileSync(
     new URL(
-      "../../../../../shared/testdata/cert-manager-crds/cert-manager.io_certificaterequests.yaml",
+      "../../../../testdata/cert-manager-crds/cert-manager.io_certificaterequests.yaml",
       import.meta.url,
     ),
   ),

@@ -10,7 +10,7 @@ import { ensureNamedFieldsAreMembers, fieldSetOf, unstrippedFieldSetOf } from ".
 const CRD = parse(
   Deno.readTextFileSync(
     new URL(
-      "../../../../../shared/testdata/cert-manager-crds/cert-manager.io_certificaterequests.yaml",
+      "../../../../testdata/cert-manager-crds/cert-manager.io_certificaterequests.yaml",
       import.meta.url,
     ),
   ),
