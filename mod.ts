@@ -17,3 +17,4 @@
  * @module
  */
 export * from "./lib/core/mod.ts";
+export * from "./lib/client/mod.ts";
