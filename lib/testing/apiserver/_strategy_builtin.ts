@@ -1,12 +1,11 @@
 /**
- * Write rules of the built-in types an issuer touches: Namespaces, Secrets, ConfigMaps,
- * core and events.k8s.io Events, Leases and CustomResourceDefinitions.
+ * Write rules of the built-in types an issuer touches: Namespaces, Secrets, Leases and
+ * CustomResourceDefinitions (Events: `_strategy_event.ts`; CSRs: `_strategy_csr.ts`).
  *
  * @module
  */
-import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.ts";
-import { parseMicroTime } from "../../core/time.ts";
-import { badRequest } from "./_errors.ts";
+import { jsonEqual, type JsonObject } from "../../core/json.ts";
+import { goDecode, type GoType } from "./_go_decode.ts";
 import {
   BuiltinStrategy,
   CustomResourceStrategy,
@@ -17,24 +16,46 @@ import {
 } from "./_strategy.ts";
 import type { FieldError, ResourceInfo, StoredObject } from "./_types.ts";
 import { validateCrd } from "./_crd.ts";
+import { isQualifiedName } from "./_validation.ts";
 
-const MICRO_TIME_LAYOUT = "2006-01-02T15:04:05.000000Z07:00";
+type GoStruct = { name: string; fields: Record<string, GoType> };
 
-/** Throws the 400 the server gives when a MicroTime field does not decode. */
-export function checkMicroTime(
-  info: ResourceInfo,
-  value: JsonValue | undefined,
-): void {
-  if (value === undefined || value === null) return;
-  if (typeof value === "string" && parseMicroTime(value) !== undefined) return;
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  const rest = typeof value === "string" ? value.slice(19) : text;
-  throw badRequest(
-    `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: parsing time "${text}" as "${MICRO_TIME_LAYOUT}": cannot parse "${rest}" as ".000000"`,
-  );
+const NAMESPACE_TYPE: GoStruct = {
+  name: "v1.Namespace",
+  fields: {
+    spec: {
+      kind: "struct",
+      name: "v1.NamespaceSpec",
+      fields: {
+        finalizers: {
+          kind: "slice",
+          name: "[]v1.FinalizerName",
+          item: { kind: "string", name: "v1.FinalizerName" },
+        },
+      },
+    },
+    status: {
+      kind: "struct",
+      name: "v1.NamespaceStatus",
+      fields: { phase: { kind: "string", name: "v1.NamespacePhase" } },
+    },
+  },
+};
+
+const STANDARD_FINALIZERS = ["kubernetes", "orphan", "foregroundDeletion"];
+
+function setNameLabel(obj: StoredObject): void {
+  const meta = metadataOf(obj);
+  const labels = objectField(meta, "labels") ?? {};
+  labels["kubernetes.io/metadata.name"] = meta.name ?? null;
+  meta.labels = labels;
 }
 
-/** Namespaces: pre-set phase, finalizer and name label; status only through `/status`. */
+/**
+ * Namespaces: created `Active` with the `kubernetes` finalizer and the name label; the
+ * main resource cannot change `spec.finalizers` or `status`, `/finalize` changes only the
+ * finalizers and `/status` only the status.
+ */
 export class NamespaceStrategy extends BuiltinStrategy {
   override readonly writableSubresources: readonly string[] = ["status", "finalize"];
 
@@ -42,32 +63,93 @@ export class NamespaceStrategy extends BuiltinStrategy {
     super(info, ["metadata.name", "status.phase"]);
   }
 
+  override decode(obj: StoredObject): void {
+    goDecode(obj, NAMESPACE_TYPE, "Namespace", "v1");
+  }
+
   override prepareForCreate(obj: StoredObject, _ctx: WriteContext): void {
     obj.status = { phase: "Active" };
     const spec = objectField(obj, "spec") ?? {};
-    if (!Array.isArray(spec.finalizers)) spec.finalizers = ["kubernetes"];
+    const finalizers = Array.isArray(spec.finalizers) ? spec.finalizers : [];
+    if (!finalizers.includes("kubernetes")) finalizers.push("kubernetes");
+    spec.finalizers = finalizers;
     obj.spec = spec;
-    const meta = metadataOf(obj);
-    const labels = objectField(meta, "labels") ?? {};
-    labels["kubernetes.io/metadata.name"] = meta.name ?? null;
-    meta.labels = labels;
+    setNameLabel(obj);
   }
 
   override prepareForUpdate(obj: StoredObject, old: StoredObject, _ctx: WriteContext): void {
+    restoreField(obj, old, "spec");
     restoreField(obj, old, "status");
-    const meta = metadataOf(obj);
-    const labels = objectField(meta, "labels") ?? {};
-    labels["kubernetes.io/metadata.name"] = meta.name ?? null;
-    meta.labels = labels;
+    setNameLabel(obj);
+  }
+
+  override prepareForSubresourceUpdate(
+    subresource: string,
+    obj: StoredObject,
+    old: StoredObject,
+    ctx: WriteContext,
+  ): StoredObject {
+    const next = super.prepareForSubresourceUpdate(subresource, obj, old, ctx);
+    if (subresource === "finalize") {
+      restoreField(next, old, "status");
+      restoreField(next, obj, "spec");
+    }
+    setNameLabel(next);
+    return next;
+  }
+
+  override validate(obj: StoredObject): FieldError[] {
+    const finalizers = objectField(obj, "spec")?.finalizers;
+    const errors: FieldError[] = [];
+    for (const f of Array.isArray(finalizers) ? finalizers : []) {
+      const name = String(f ?? "");
+      for (const msg of isQualifiedName(name)) {
+        errors.push({
+          type: "FieldValueInvalid",
+          field: "spec.finalizers",
+          value: name,
+          detail: msg,
+        });
+      }
+      if (!name.includes("/") && !STANDARD_FINALIZERS.includes(name)) {
+        errors.push({
+          type: "FieldValueInvalid",
+          field: "spec.finalizers",
+          value: name,
+          detail: "name is neither a standard finalizer name nor is it fully qualified",
+        });
+      }
+    }
+    return errors;
+  }
+
+  override validateUpdate(obj: StoredObject): FieldError[] {
+    return this.validate(obj);
   }
 }
 
-function base64Error(value: JsonValue | undefined): number | undefined {
-  if (typeof value !== "string") return 0;
-  const ok = /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
-  if (ok) return undefined;
-  const bad = value.search(/[^A-Za-z0-9+/=]/);
-  return bad >= 0 ? bad : value.length - (value.length % 4);
+const SECRET_TYPE: GoStruct = {
+  name: "v1.Secret",
+  fields: {
+    data: { kind: "map", name: "map[string][]uint8", value: { kind: "bytes" } },
+    stringData: { kind: "map", name: "map[string]string", value: { kind: "string" } },
+    type: { kind: "string", name: "v1.SecretType" },
+    immutable: { kind: "bool" },
+  },
+};
+
+const CONFIG_KEY_DETAIL =
+  "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+
+/** `IsConfigMapKey`: the rules of Secret and ConfigMap data keys. */
+export function configKeyErrors(key: string): string[] {
+  const errs: string[] = [];
+  if (new TextEncoder().encode(key).length > 253) errs.push("must be no more than 253 characters");
+  if (!/^[-._a-zA-Z0-9]+$/.test(key)) errs.push(CONFIG_KEY_DETAIL);
+  if (key === ".") errs.push("must not be '.'");
+  else if (key === "..") errs.push("must not be '..'");
+  else if (key.startsWith("..")) errs.push("must not start with '..'");
+  return errs;
 }
 
 function encodeBase64(text: string): string {
@@ -77,32 +159,21 @@ function encodeBase64(text: string): string {
   return btoa(bin);
 }
 
-/** Secrets: `stringData` folds into `data`, `type` is immutable, immutable secrets stay put. */
+/**
+ * Secrets: `stringData` is folded into `data` (and never stored), `type` defaults to
+ * `Opaque` and is immutable, an `immutable` Secret keeps its data, and typed Secrets
+ * need their keys (`kubernetes.io/tls`: `tls.crt` and `tls.key`).
+ */
 export class SecretStrategy extends BuiltinStrategy {
   constructor(info: ResourceInfo) {
     super(info, ["metadata.name", "metadata.namespace", "type"]);
   }
 
   override decode(obj: StoredObject): void {
-    const data = obj.data;
-    if (data === undefined || data === null) return;
-    if (!isJsonObject(data)) {
-      throw badRequest(
-        `Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal ${typeof data} into Go struct field Secret.data of type map[string][]uint8`,
-      );
-    }
-    for (const [key, value] of Object.entries(data)) {
-      const at = base64Error(value);
-      if (at !== undefined) {
-        throw badRequest(
-          `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${at}`,
-        );
-      }
-      void key;
-    }
+    goDecode(obj, SECRET_TYPE, "Secret", "v1");
   }
 
-  #foldStringData(obj: StoredObject): void {
+  #normalise(obj: StoredObject): void {
     const stringData = objectField(obj, "stringData");
     if (stringData) {
       const data = objectField(obj, "data") ?? {};
@@ -110,30 +181,23 @@ export class SecretStrategy extends BuiltinStrategy {
       obj.data = data;
     }
     delete obj.stringData;
+    if (typeof obj.type !== "string" || obj.type === "") obj.type = "Opaque";
   }
 
   override prepareForCreate(obj: StoredObject, _ctx: WriteContext): void {
-    this.#foldStringData(obj);
-    if (typeof obj.type !== "string" || obj.type === "") obj.type = "Opaque";
+    this.#normalise(obj);
   }
 
   override prepareForUpdate(obj: StoredObject, _old: StoredObject, _ctx: WriteContext): void {
-    this.#foldStringData(obj);
-    if (typeof obj.type !== "string" || obj.type === "") obj.type = "Opaque";
+    this.#normalise(obj);
   }
 
   override validate(obj: StoredObject): FieldError[] {
     const errors: FieldError[] = [];
     const data = objectField(obj, "data") ?? {};
     for (const key of Object.keys(data)) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-        errors.push({
-          type: "FieldValueInvalid",
-          field: `data[${key}]`,
-          value: key,
-          detail:
-            "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
-        });
+      for (const detail of configKeyErrors(key)) {
+        errors.push({ type: "FieldValueInvalid", field: `data[${key}]`, value: key, detail });
       }
     }
     if (obj.type === "kubernetes.io/tls") {
@@ -147,7 +211,7 @@ export class SecretStrategy extends BuiltinStrategy {
   }
 
   override validateUpdate(obj: StoredObject, old: StoredObject): FieldError[] {
-    const errors = this.validate(obj);
+    const errors: FieldError[] = [];
     if (obj.type !== old.type) {
       errors.push({
         type: "FieldValueInvalid",
@@ -157,44 +221,72 @@ export class SecretStrategy extends BuiltinStrategy {
       });
     }
     if (old.immutable === true) {
-      if (JSON.stringify(obj.data ?? null) !== JSON.stringify(old.data ?? null)) {
-        errors.push({
-          type: "FieldValueForbidden",
-          field: "data",
-          detail: "field is immutable when `immutable` is set",
-        });
-      }
+      const detail = "field is immutable when `immutable` is set";
       if (obj.immutable !== true) {
-        errors.push({
-          type: "FieldValueForbidden",
-          field: "immutable",
-          detail: "field is immutable when `immutable` is set",
-        });
+        errors.push({ type: "FieldValueForbidden", field: "immutable", detail });
+      }
+      if (!jsonEqual(obj.data ?? null, old.data ?? null)) {
+        errors.push({ type: "FieldValueForbidden", field: "data", detail });
       }
     }
-    return errors;
+    return [...errors, ...this.validate(obj)];
   }
 }
 
-/** Leases: PUT creates, PUT needs a resourceVersion, times are MicroTime. */
+const LEASE_TYPE: GoStruct = {
+  name: "v1.Lease",
+  fields: {
+    spec: {
+      kind: "struct",
+      name: "v1.LeaseSpec",
+      fields: {
+        holderIdentity: { kind: "string" },
+        leaseDurationSeconds: { kind: "int32" },
+        acquireTime: { kind: "microTime" },
+        renewTime: { kind: "microTime" },
+        leaseTransitions: { kind: "int32" },
+        strategy: { kind: "string", name: "v1.CoordinatedLeaseStrategy" },
+        preferredHolder: { kind: "string" },
+      },
+    },
+  },
+};
+
+/**
+ * Leases: PUT creates, PUT needs a resourceVersion, times are MicroTime (normalised to
+ * UTC). `spec.strategy` and `spec.preferredHolder` are dropped, as the
+ * `CoordinatedLeaderElection` feature gate is off by default.
+ */
 export class LeaseStrategy extends BuiltinStrategy {
   override readonly allowUnconditionalUpdate: boolean = false;
   override readonly allowCreateOnUpdate: boolean = true;
 
   override decode(obj: StoredObject): void {
+    goDecode(obj, LEASE_TYPE, "Lease", "v1");
+  }
+
+  #dropDisabledFields(obj: StoredObject, old: StoredObject | undefined): void {
+    const oldSpec = old ? objectField(old, "spec") : undefined;
+    if (oldSpec && (oldSpec.strategy != null || oldSpec.preferredHolder != null)) return;
     const spec = objectField(obj, "spec");
     if (!spec) return;
-    checkMicroTime(this.info, spec.acquireTime);
-    checkMicroTime(this.info, spec.renewTime);
+    delete spec.strategy;
+    delete spec.preferredHolder;
+  }
+
+  override prepareForCreate(obj: StoredObject, _ctx: WriteContext): void {
+    this.#dropDisabledFields(obj, undefined);
+  }
+
+  override prepareForUpdate(obj: StoredObject, old: StoredObject, _ctx: WriteContext): void {
+    this.#dropDisabledFields(obj, old);
   }
 
   override validate(obj: StoredObject): FieldError[] {
     const spec = objectField(obj, "spec") ?? {};
     const errors: FieldError[] = [];
     const duration = spec.leaseDurationSeconds;
-    if (
-      duration !== undefined && duration !== null && !(typeof duration === "number" && duration > 0)
-    ) {
+    if (typeof duration === "number" && duration <= 0) {
       errors.push({
         type: "FieldValueInvalid",
         field: "spec.leaseDurationSeconds",
@@ -209,112 +301,6 @@ export class LeaseStrategy extends BuiltinStrategy {
         field: "spec.leaseTransitions",
         value: transitions,
         detail: "must be greater than or equal to 0",
-      });
-    }
-    return errors;
-  }
-
-  override validateUpdate(obj: StoredObject): FieldError[] {
-    return this.validate(obj);
-  }
-}
-
-const CORE_EVENT_FIELDS = [
-  "metadata.name",
-  "metadata.namespace",
-  "involvedObject.kind",
-  "involvedObject.namespace",
-  "involvedObject.name",
-  "involvedObject.uid",
-  "involvedObject.apiVersion",
-  "involvedObject.resourceVersion",
-  "involvedObject.fieldPath",
-  "reason",
-  "reportingComponent",
-  "source",
-  "type",
-];
-
-/** core/v1 Events, as client-go's `tools/record` writes them. */
-export class CoreEventStrategy extends BuiltinStrategy {
-  constructor(info: ResourceInfo) {
-    super(info, CORE_EVENT_FIELDS);
-  }
-
-  override validate(obj: StoredObject): FieldError[] {
-    const involved = objectField(obj, "involvedObject") ?? {};
-    const ns = metadataOf(obj).namespace;
-    const ins = involved.namespace;
-    if (typeof ins === "string" && ins !== "" && ins !== ns) {
-      return [{
-        type: "FieldValueInvalid",
-        field: "involvedObject.namespace",
-        value: ins,
-        detail: "does not match event.namespace",
-      }];
-    }
-    return [];
-  }
-}
-
-/** events.k8s.io/v1 Events, as client-go's `tools/events` writes them. */
-export class EventsV1Strategy extends BuiltinStrategy {
-  constructor(info: ResourceInfo) {
-    super(info, [
-      "metadata.name",
-      "metadata.namespace",
-      "regarding.kind",
-      "regarding.namespace",
-      "regarding.name",
-      "regarding.uid",
-      "reason",
-      "reportingController",
-      "type",
-    ]);
-  }
-
-  override decode(obj: StoredObject): void {
-    checkMicroTime(this.info, obj.eventTime);
-    const series = objectField(obj, "series");
-    if (series) checkMicroTime(this.info, series.lastObservedTime);
-  }
-
-  override validate(obj: StoredObject): FieldError[] {
-    const errors: FieldError[] = [];
-    if (obj.eventTime === undefined || obj.eventTime === null) {
-      errors.push({ type: "FieldValueRequired", field: "eventTime", detail: "" });
-    }
-    for (const field of ["reportingController", "reportingInstance", "action", "reason"]) {
-      const v = obj[field];
-      if (typeof v !== "string" || v === "") {
-        errors.push({ type: "FieldValueRequired", field, detail: "" });
-      } else if (field !== "reportingController" && v.length > 128) {
-        errors.push({ type: "FieldValueTooLong", field, detail: "may not be more than 128 bytes" });
-      }
-    }
-    if (typeof obj.note === "string" && obj.note.length > 1024) {
-      errors.push({
-        type: "FieldValueTooLong",
-        field: "note",
-        detail: "may not be more than 1024 bytes",
-      });
-    }
-    if (obj.type !== undefined && obj.type !== "Normal" && obj.type !== "Warning") {
-      errors.push({
-        type: "FieldValueNotSupported",
-        field: "type",
-        value: obj.type ?? null,
-        detail: "",
-        supported: ["Normal", "Warning"],
-      });
-    }
-    const series = objectField(obj, "series");
-    if (series && !(typeof series.count === "number" && series.count >= 2)) {
-      errors.push({
-        type: "FieldValueInvalid",
-        field: "series.count",
-        value: series.count ?? null,
-        detail: "should be at least 2",
       });
     }
     return errors;
