@@ -6,7 +6,7 @@
  */
 import { cloneJson, type JsonObject } from "../../core/json.ts";
 import { badRequest, expired, failure, notFound, StatusError } from "./_errors.ts";
-import type { ListOptions } from "./_list_options.ts";
+import { type ListOptions, parseResourceVersion } from "./_list_options.ts";
 import type { ServedResource } from "./_registry.ts";
 import type { ObjectStore, StoreEvent } from "./_store.ts";
 import { metadataOf } from "./_strategy.ts";
@@ -53,13 +53,53 @@ export function asServed(obj: StoredObject, served: ServedResource): JsonObject 
   return out;
 }
 
-/** Reads one object. */
+/**
+ * The 504 a read or a watch-list answers when asked for a resourceVersion the server
+ * has not reached (the real server first waits up to 3 s for it; the fake answers at once).
+ *
+ * @param requested The resourceVersion asked for.
+ * @param current The server's current resourceVersion.
+ * @returns The error, with `Retry-After: 1`.
+ */
+export function tooLargeResourceVersion(requested: number, current: number): StatusError {
+  return new StatusError(
+    failure(
+      504,
+      "Timeout",
+      `Timeout: Too large resource version: ${requested}, current: ${current}`,
+      {
+        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+        retryAfterSeconds: 1,
+      },
+    ),
+    { "retry-after": "1" },
+  );
+}
+
+/**
+ * Reads one object.
+ *
+ * @param resourceVersion The `resourceVersion` parameter: unset or `"0"` reads the
+ *   latest state, `N` a state not older than N (also the latest).
+ * @throws StatusError 404 when missing, 500 (no reason, like the real server) for a
+ *   malformed resourceVersion, 504 for one the server has not reached.
+ */
 export function getObject(
   store: ObjectStore,
   served: ServedResource,
   namespace: string,
   name: string,
+  resourceVersion?: string,
 ): JsonObject {
+  let requested: number | undefined;
+  try {
+    requested = parseResourceVersion(resourceVersion);
+  } catch (e) {
+    throw new StatusError(failure(500, "", (e as Error).message));
+  }
+  if (requested !== undefined && requested > store.revision) {
+    throw tooLargeResourceVersion(requested, store.revision);
+  }
   const obj = store.get(served.storeKey, namespace, name);
   if (!obj) throw notFound({ group: served.info.group, resource: served.info.plural }, name);
   return asServed(obj, served);
@@ -72,7 +112,13 @@ interface Snapshot {
   hadSelector: boolean;
 }
 
-/** Continue tokens and their snapshots. */
+/** How many list snapshots continue tokens keep; older tokens expire (410). */
+const MAX_SNAPSHOTS = 1000;
+
+/**
+ * Continue tokens and their snapshots. Like the real server's tokens (which name an etcd
+ * revision), a token can be used again until it expires, so a client may retry a page.
+ */
 export class ContinueTokens {
   #snapshots = new Map<string, Snapshot>();
   #next = 0;
@@ -83,22 +129,37 @@ export class ContinueTokens {
       JSON.stringify({ v: "meta.k8s.io/v1", rv: snapshot.resourceVersion, n: ++this.#next }),
     );
     this.#snapshots.set(token, snapshot);
+    if (this.#snapshots.size > MAX_SNAPSHOTS) {
+      const oldest = this.#snapshots.keys().next().value;
+      if (oldest !== undefined) this.#snapshots.delete(oldest);
+    }
     return token;
   }
 
-  /** Takes the snapshot a token points at. */
-  take(token: string): Snapshot {
-    const snapshot = this.#snapshots.get(token);
-    if (snapshot) {
-      this.#snapshots.delete(token);
-      return snapshot;
-    }
+  /**
+   * Checks that a token is well-formed (the server decodes it before anything else).
+   *
+   * @throws StatusError 400 `invalid continue token: …`.
+   */
+  check(token: string): void {
+    if (this.#snapshots.has(token)) return;
     try {
       const decoded = JSON.parse(atob(token));
       if (typeof decoded?.rv !== "number") throw new Error("no resourceVersion");
     } catch (e) {
       throw badRequest(`invalid continue token: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * The snapshot a token points at.
+   *
+   * @throws StatusError 400 for a malformed token, 410 Expired for an expired one.
+   */
+  take(token: string): Snapshot {
+    this.check(token);
+    const snapshot = this.#snapshots.get(token);
+    if (snapshot) return snapshot;
     throw expired(
       "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
     );
@@ -142,6 +203,7 @@ export function listObjects(
   let rv: number;
   let offset = 0;
   if (options.continueToken) {
+    tokens.check(options.continueToken);
     if (options.resourceVersion && options.resourceVersion !== "0") {
       throw badRequest("specifying resource version is not allowed when using continue");
     }
@@ -150,42 +212,27 @@ export function listObjects(
     rv = snapshot.resourceVersion;
     offset = snapshot.offset;
   } else {
-    const requested = options.resourceVersion;
-    const exact = options.resourceVersionMatch === "Exact" ||
-      (requested !== undefined && requested !== "0" && options.limit !== undefined &&
-        options.limit > 0 &&
-        options.resourceVersionMatch === undefined);
+    let requested: number | undefined;
+    try {
+      requested = parseResourceVersion(options.resourceVersion);
+    } catch (e) {
+      throw badRequest(`invalid resource version: ${(e as Error).message}`);
+    }
+    const match = options.resourceVersionMatch || undefined;
+    // resourceVersion=N with a limit and no resourceVersionMatch is the legacy "exact".
+    const exact = match === "Exact" ||
+      (match === undefined && options.limit !== undefined && options.limit > 0);
     rv = store.revision;
-    if (requested !== undefined && requested !== "" && requested !== "0") {
-      const n = Number(requested);
-      if (!Number.isInteger(n) || n < 0) {
-        throw badRequest(`invalid resource version: ${JSON.stringify(requested)}`);
-      }
-      if (n > store.revision) {
-        throw new StatusError(
-          failure(
-            504,
-            "Timeout",
-            `Timeout: Too large resource version: ${n}, current: ${store.revision}`,
-            {
-              causes: [{
-                reason: "ResourceVersionTooLarge",
-                message: "Too large resource version",
-              }],
-              retryAfterSeconds: 1,
-            },
-          ),
-          { "retry-after": "1" },
-        );
-      }
-      if (exact && n !== store.revision) {
-        const events = store.bucket(served.storeKey).since(n);
+    if (requested !== undefined) {
+      if (requested > store.revision) throw tooLargeResourceVersion(requested, store.revision);
+      if (exact && requested !== store.revision) {
+        const events = store.bucket(served.storeKey).since(requested);
         if (!events) throw expired("The resourceVersion for the provided list is too old.");
         items = rollBack(store.list(served.storeKey), events, (o) => {
           const m = metadataOf(o);
           return `${String(m.namespace ?? "")}/${String(m.name ?? "")}`;
         }).filter(filter);
-        rv = n;
+        rv = requested;
       }
     }
     items ??= store.list(

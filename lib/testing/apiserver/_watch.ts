@@ -8,9 +8,9 @@
  */
 import type { Clock } from "../../core/clock.ts";
 import type { JsonObject } from "../../core/json.ts";
-import { failure } from "./_errors.ts";
-import type { ListOptions } from "./_list_options.ts";
-import { asServed, type ObjectFilter } from "./_reads.ts";
+import { failure, StatusError } from "./_errors.ts";
+import { type ListOptions, parseResourceVersion } from "./_list_options.ts";
+import { asServed, type ObjectFilter, tooLargeResourceVersion } from "./_reads.ts";
 import type { ServedResource } from "./_registry.ts";
 import type { ObjectStore, StoreEvent, StoreListener } from "./_store.ts";
 import { metadataOf } from "./_strategy.ts";
@@ -48,9 +48,21 @@ export interface WatchRequest {
 /**
  * Opens a watch and returns the streaming body. The initial state and the listener
  * are taken in one synchronous step, so no change falls between them.
+ *
+ * @throws StatusError 500 (no reason, like the real server) for a malformed
+ *   resourceVersion; every later problem is an ERROR event in the stream.
  */
 export function openWatch(req: WatchRequest): ReadableStream<Uint8Array> {
   const { store, served, options, filter, clock } = req;
+  let requested: number | undefined;
+  try {
+    requested = parseResourceVersion(options.resourceVersion);
+  } catch (e) {
+    throw new StatusError(failure(500, "", (e as Error).message));
+  }
+  // Events at or below the starting resourceVersion are never sent (a watch from a
+  // resourceVersion the server has not reached yet waits for it).
+  let after = requested ?? 0;
   const encoder = new TextEncoder();
   const bucket = store.bucket(served.storeKey);
   const stop = new AbortController();
@@ -74,6 +86,7 @@ export function openWatch(req: WatchRequest): ReadableStream<Uint8Array> {
     return out;
   };
   const deliver = (ev: StoreEvent) => {
+    if (ev.rv <= after) return;
     const now = ev.type !== "DELETED" && filter(ev.object);
     const before = ev.type === "ADDED"
       ? false
@@ -116,12 +129,21 @@ export function openWatch(req: WatchRequest): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
-      const rvText = options.resourceVersion;
-      const fromCurrent = rvText === undefined || rvText === "" || rvText === "0" ||
-        (options.sendInitialEvents === true);
-      if (fromCurrent) {
-        const initial = options.sendInitialEvents ?? true;
-        if (initial) {
+      const sendError = (status: JsonObject) => {
+        send("ERROR", status);
+        closed = true;
+        c.close();
+      };
+      if (requested === undefined || options.sendInitialEvents === true) {
+        if (requested !== undefined && requested > store.revision) {
+          // A watch-list asked for a state the server has not reached.
+          sendError(
+            tooLargeResourceVersion(requested, store.revision).status as unknown as JsonObject,
+          );
+          return;
+        }
+        after = store.revision;
+        if (options.sendInitialEvents ?? true) {
           const ns = served.info.namespaced && req.namespace ? req.namespace : undefined;
           for (const obj of store.list(served.storeKey, ns)) {
             if (filter(obj)) send("ADDED", asServed(obj, served));
@@ -129,19 +151,16 @@ export function openWatch(req: WatchRequest): ReadableStream<Uint8Array> {
           if (options.allowWatchBookmarks) send("BOOKMARK", bookmarkObject(store.revision, true));
         }
       } else {
-        const n = Number(rvText);
-        const events = Number.isInteger(n) ? bucket.since(n) : undefined;
+        const events = bucket.since(requested);
         if (!events) {
-          send(
-            "ERROR",
+          // The number is the oldest resourceVersion a watch may still start from.
+          sendError(
             failure(
               410,
               "Expired",
-              `too old resource version: ${rvText} (${bucket.compactedRevision + 1})`,
+              `too old resource version: ${requested} (${bucket.compactedRevision})`,
             ) as unknown as JsonObject,
           );
-          closed = true;
-          c.close();
           return;
         }
         for (const ev of events) deliver(ev);
@@ -149,9 +168,12 @@ export function openWatch(req: WatchRequest): ReadableStream<Uint8Array> {
       bucket.listeners.add(listener);
       req.registry.add(handle);
       req.signal.addEventListener("abort", close, { once: true });
-      const timeout = options.timeoutSeconds !== undefined
-        ? options.timeoutSeconds
-        : 1800 * (1 + req.random());
+      // timeoutSeconds unset or 0: the server's default, a random 30–60 minutes.
+      const timeout = options.timeoutSeconds ? options.timeoutSeconds : 1800 * (1 + req.random());
+      if (timeout < 0) {
+        close();
+        return;
+      }
       clock.sleep(timeout * 1000, stop.signal).then(close, () => {});
     },
     cancel() {
