@@ -18,3 +18,4 @@
  */
 export * from "./lib/core/mod.ts";
 export * from "./lib/client/mod.ts";
+export * from "./lib/runtime/mod.ts";
