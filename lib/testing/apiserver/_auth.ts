@@ -8,7 +8,7 @@
  */
 import type { JsonValue } from "../../core/json.ts";
 import type { FieldError, RequestAttributes, UserInfo } from "./_types.ts";
-import { forbidden, type StatusError } from "./_errors.ts";
+import { forbidden, StatusError } from "./_errors.ts";
 
 /** Group every authenticated user belongs to. */
 export const ALL_AUTHENTICATED = "system:authenticated";
@@ -356,7 +356,11 @@ function hasQualifiedResource(attrs: RequestAttributes): boolean {
  */
 export function forbiddenError(attrs: RequestAttributes, reason = ""): StatusError {
   const message = forbiddenMessage(attrs, reason);
-  if (!hasQualifiedResource(attrs)) return forbidden(message);
+  if (!hasQualifiedResource(attrs)) {
+    // NewForbidden with an empty GroupResource: `details` is there, with nothing in it.
+    const { code, ...status } = forbidden(message).status;
+    return new StatusError({ ...status, details: {}, code: code ?? 403 });
+  }
   return forbidden(message, { group: attrs.apiGroup, resource: attrs.resource }, attrs.name);
 }
 

@@ -113,7 +113,11 @@ export function serveDiscovery(
     return body === undefined ? undefined : json(body);
   }
   if (path === "/openapi/v3") {
-    return json(cached(registry, "openapi", () => openApiRoot(resources())) ?? "{}");
+    // kube-apiserver serves the root with http.ServeContent, which sniffs the type.
+    return {
+      ...json(cached(registry, "openapi", () => openApiRoot(resources())) ?? "{}"),
+      contentType: "text/plain; charset=utf-8",
+    };
   }
   if (path.startsWith("/openapi/v3/")) {
     const rest = path.slice("/openapi/v3/".length);

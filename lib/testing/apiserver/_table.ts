@@ -591,3 +591,80 @@ export function toTable(
     rows,
   };
 }
+
+/**
+ * Turns a JSON watch stream (one event per line) into the Table form a watch with a Table
+ * `Accept` gets from kube-apiserver: every event's object becomes a one-row Table whose
+ * `metadata.resourceVersion` is the object's; only the first carries `columnDefinitions`
+ * (later ones `null`); BOOKMARKs become rows too; ERROR events stay Status objects.
+ *
+ * @example A two-event watch
+ * ```ts
+ * import { tableWatchEvents } from "./_table.ts";
+ * import { strict as assert } from "node:assert";
+ *
+ * const info = {
+ *   group: "example.com", version: "v1", plural: "widgets", kind: "Widget", custom: true,
+ *   printerColumns: [],
+ * } as unknown as Parameters<typeof tableWatchEvents>[0];
+ * const events = [
+ *   { type: "ADDED", object: { kind: "Widget", metadata: { name: "a", resourceVersion: "5" } } },
+ *   { type: "MODIFIED", object: { kind: "Widget", metadata: { name: "a", resourceVersion: "6" } } },
+ * ].map((e) => JSON.stringify(e) + "\n").join("");
+ * const text = await new Response(
+ *   new Response(events).body!.pipeThrough(tableWatchEvents(info, "Metadata", () => 0)),
+ * ).text();
+ * const [first, second] = text.trim().split("\n").map((l) => JSON.parse(l));
+ * assert.equal(first.object.kind, "Table");
+ * assert.equal(first.object.metadata.resourceVersion, "5");
+ * assert.equal(first.object.columnDefinitions[0].name, "Name");
+ * assert.equal(second.object.columnDefinitions, null);
+ * assert.equal(second.object.rows[0].cells[0], "a");
+ * ```
+ *
+ * @param info The watched resource.
+ * @param includeObject What each row's `object` carries.
+ * @param now The clock, for ages.
+ * @returns A transform from JSON watch lines to Table watch lines.
+ */
+export function tableWatchEvents(
+  info: ResourceInfo,
+  includeObject: "None" | "Metadata" | "Object",
+  now: () => number,
+): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let buffer = "";
+  let first = true;
+  const convert = (line: string): string => {
+    const event = JSON.parse(line) as { type: string; object: JsonObject };
+    if (event.type === "ERROR") return line;
+    const rv = obj(event.object.metadata).resourceVersion;
+    const table = toTable(
+      info,
+      [event.object],
+      { resourceVersion: rv ?? null },
+      includeObject,
+      now(),
+    );
+    if (!first) table.columnDefinitions = null;
+    first = false;
+    return JSON.stringify({ type: event.type, object: table });
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let out = "";
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.trim() !== "") out += `${convert(line)}\n`;
+      }
+      if (out) controller.enqueue(encoder.encode(out));
+    },
+    flush(controller) {
+      if (buffer.trim() !== "") controller.enqueue(encoder.encode(`${convert(buffer)}\n`));
+    },
+  });
+}

@@ -17,7 +17,9 @@ import {
   requestEntityTooLarge,
   StatusError,
   unauthorized,
+  unsupportedMediaType,
 } from "./_errors.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE, ProtobufDecodeError } from "./_protobuf.ts";
 import { parseRequestInfo, type RequestInfo } from "./_request_info.ts";
 import { ObjectStore, type StoreEvent } from "./_store.ts";
 import { ResourceRegistry, type ServedResource } from "./_registry.ts";
@@ -28,7 +30,6 @@ import {
   createObject,
   decodeObject,
   deleteObject,
-  finishUpdate,
   patchObject,
   updateObject,
   type WriteRequest,
@@ -53,7 +54,7 @@ import type { RequestFacts } from "./request_match.ts";
 import { builtinResources, subresourceVerbs, verbsOf } from "./_builtin_resources.ts";
 import { crdStatus, resourcesFromCrd } from "./_crd.ts";
 import { serveDiscovery } from "./_discovery_routes.ts";
-import { toTable, wantsTable } from "./_table.ts";
+import { tableWatchEvents, toTable, wantsTable } from "./_table.ts";
 import { generateServingCertificates, type ServingCertificates } from "./tls.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
 import { parseAllDocuments } from "yaml";
@@ -124,6 +125,51 @@ const ADMIN: UserInfo = {
   groups: ["system:masters", "system:authenticated"],
 };
 const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+/** How long after a namespace's deletion the fake's namespace controller starts emptying it. */
+const NAMESPACE_CONTROLLER_DELAY_MS = 100;
+
+/** A Status with empty `details`, as go-restful's error handler writes it. */
+function restfulStatus(code: number, reason: string, message: string): Response {
+  return jsonResponse(code, {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    details: {},
+    code,
+  });
+}
+
+/** 404 for a path under a built-in group that no route serves. */
+function restfulNotFound(): Response {
+  return restfulStatus(404, "NotFound", "the server could not find the requested resource");
+}
+
+/** 405 for a method a built-in path has no route for. */
+function restfulMethodNotAllowed(): Response {
+  return restfulStatus(
+    405,
+    "MethodNotAllowed",
+    "the server does not allow this method on the requested resource",
+  );
+}
+
+/** The patch types the built-in types' PATCH routes consume. */
+const BUILTIN_PATCH_TYPES = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml",
+];
+
+/** The media types object bodies may be sent in (also listed for custom resources). */
+const BODY_TYPES = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
+
+function mediaTypeOf(contentType: string | null): string {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
 
 function plainNotFound(): Response {
   return new Response("404 page not found\n", {
@@ -147,9 +193,14 @@ function jsonResponse(
   return new Response(JSON.stringify(body), { status: code, headers: h });
 }
 
-/** Reads a body, refusing more than `limit` bytes. */
+/** Reads a body as text, refusing more than `limit` bytes. */
 async function readText(req: Request, limit: number): Promise<string> {
-  if (!req.body) return "";
+  return new TextDecoder().decode(await readBytes(req, limit));
+}
+
+/** Reads a body, refusing more than `limit` bytes. */
+async function readBytes(req: Request, limit: number): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -169,7 +220,7 @@ async function readText(req: Request, limit: number): Promise<string> {
     all.set(c, offset);
     offset += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 /**
@@ -179,6 +230,11 @@ async function readText(req: Request, limit: number): Promise<string> {
  * sockets, or {@linkcode FakeApiServer.listen} to serve `kubectl` and other processes
  * on loopback. Load CRDs to serve custom resources; inject faults, read the request
  * log, cut watches or compact history to test how clients recover.
+ *
+ * Bodies are JSON or YAML; protobuf is decoded for the built-in kinds kubectl's typed
+ * clients send that way (Namespace, Secret, ConfigMap, CertificateSigningRequest, Lease
+ * and the access reviews); other protobuf bodies get 415. `/openapi/v2` answers 404
+ * (kubectl 1.32 tolerates it), where a real server serves the document.
  *
  * @example Creating and reading a Secret without a socket
  * ```ts
@@ -502,6 +558,12 @@ export class FakeApiServer implements AsyncDisposable {
 
   // ---------------------------------------------------------------------------------
 
+  /** Whether a resource path belongs to a built-in (go-restful served) group. */
+  #isBuiltinGroup(info: RequestInfo): boolean {
+    if (info.apiPrefix === "api") return true;
+    return this.#registry.all().some((s) => s.info.group === info.apiGroup && !s.info.custom);
+  }
+
   #find(resource: string): ServedResource {
     const served = this.#registry.find(resource);
     if (!served) {
@@ -626,7 +688,7 @@ export class FakeApiServer implements AsyncDisposable {
         }
         response = info.isResourceRequest
           ? await this.#resource(request, url, info, user)
-          : await this.#nonResource(request, url);
+          : this.#nonResource(request, url);
       }
     } catch (e) {
       response = errorResponse(e);
@@ -645,7 +707,7 @@ export class FakeApiServer implements AsyncDisposable {
     return response;
   }
 
-  async #nonResource(request: Request, url: URL): Promise<Response> {
+  #nonResource(request: Request, url: URL): Response {
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (request.method !== "GET" && request.method !== "HEAD") {
       if (["/healthz", "/readyz", "/livez", "/version", "/api", "/apis"].includes(path)) {
@@ -669,7 +731,14 @@ export class FakeApiServer implements AsyncDisposable {
       this.#registry,
       hostOf(request),
     );
-    if (!served) return plainNotFound();
+    if (!served) {
+      // `/api/…` and `/apis/<built-in group>/…` belong to go-restful, which answers a Status.
+      const parts = path.split("/").filter(Boolean);
+      const builtin = parts[0] === "api" ||
+        (parts[0] === "apis" && parts.length > 2 &&
+          this.#registry.all().some((s) => s.info.group === parts[1] && !s.info.custom));
+      return builtin ? restfulNotFound() : plainNotFound();
+    }
     return new Response(served.body, {
       status: served.status,
       headers: { "content-type": served.contentType },
@@ -683,18 +752,43 @@ export class FakeApiServer implements AsyncDisposable {
     user: UserInfo,
   ): Promise<Response> {
     const served = this.#registry.lookup(info.apiGroup, info.apiVersion, info.resource);
-    if (!served || info.extra.length > 0) return plainNotFound();
-    if (info.namespace && !served.info.namespaced) return plainNotFound();
-    if (info.name && served.info.namespaced && !info.namespace) return plainNotFound();
-    if (info.subresource && !served.info.subresources.includes(info.subresource)) {
-      return plainNotFound();
-    }
+    // Built-in groups are go-restful routes: what has no route gets a generic Status.
+    // Custom resources go through the CRD handler, which falls through to Go's plain 404.
+    const builtin = served ? !served.info.custom : this.#isBuiltinGroup(info);
+    const missing = () => builtin ? restfulNotFound() : plainNotFound();
+    if (!served) return missing();
+    if (builtin && info.extra.length > 0) return missing();
+    if (info.namespace && !served.info.namespaced) return missing();
+    if (info.name && served.info.namespaced && !info.namespace) return missing();
     const qr = { group: served.info.group, resource: served.info.plural };
+    if (info.subresource && !served.info.subresources.includes(info.subresource)) {
+      if (builtin) return missing();
+      // The CRD handler answers any unknown subresource as a missing object.
+      throw notFound(qr, info.name);
+    }
+    if (!builtin && info.verb === "create" && info.name && !info.subresource) {
+      // The CRD handler's create ignores a name in the URL: the body's name counts.
+      info = { ...info, name: "" };
+    }
+    if (!builtin && (info.verb === "update" || info.verb === "patch") && !info.name) {
+      throw badRequest("name must be provided");
+    }
     const verbs = info.subresource
       ? subresourceVerbs(served.info, info.subresource)
       : verbsOf(served.info);
-    if (!verbs.includes(info.verb)) {
+    const routed = info.verb === "create" || info.verb === "list" || info.verb === "watch" ||
+        info.verb === "deletecollection"
+      ? !info.name
+      : info.name !== "";
+    if (!verbs.includes(info.verb) || (builtin && !routed)) {
+      if (builtin) return restfulMethodNotAllowed();
       throw methodNotAllowed(info.verb, qr);
+    }
+    if (builtin && info.verb === "patch") {
+      const type = mediaTypeOf(request.headers.get("content-type"));
+      if (!BUILTIN_PATCH_TYPES.includes(type)) {
+        return restfulStatus(415, "UnsupportedMediaType", "415: Unsupported Media Type");
+      }
     }
     const params = url.searchParams;
     const accept = request.headers.get("accept");
@@ -756,7 +850,13 @@ export class FakeApiServer implements AsyncDisposable {
           random: this.#random,
           registry: this.#watches,
         });
-        return new Response(stream, {
+        // A Table Accept (kubectl get -w) gets Table-shaped events, like its list.
+        const body = wantsTable(accept)
+          ? stream.pipeThrough(
+            tableWatchEvents(served.info, includeObject(accept), () => this.clock.now()),
+          )
+          : stream;
+        return new Response(body, {
           status: 200,
           headers: { "content-type": "application/json", "cache-control": "no-cache, private" },
         });
@@ -773,21 +873,16 @@ export class FakeApiServer implements AsyncDisposable {
           request,
           info.verb === "patch" && isApply(request),
         );
-        const text = await readText(request, this.#maxBody);
         let result: WriteResult;
         if (info.verb === "update") {
-          const body = await decodeObject(
-            text,
-            request.headers.get("content-type") ?? "application/json",
-            served,
-          );
+          const body = await this.#decodeBody(request, served);
           checkTypeMeta(body, served);
           result = updateObject(this.#store, req, body);
         } else {
           result = await patchObject(
             this.#store,
             req,
-            text,
+            await readText(request, this.#maxBody),
             request.headers.get("content-type") ?? "",
             params.get("force"),
           );
@@ -855,12 +950,7 @@ export class FakeApiServer implements AsyncDisposable {
     served: ServedResource,
     user: UserInfo,
   ): Promise<Response> {
-    const text = await readText(request, this.#maxBody);
-    const body = await decodeObject(
-      text,
-      request.headers.get("content-type") ?? "application/json",
-      served,
-    );
+    const body = await this.#decodeBody(request, served);
     checkTypeMeta(body, served);
     if (served.info.group === "authorization.k8s.io") {
       return jsonResponse(201, this.#review(served, body, user));
@@ -868,6 +958,33 @@ export class FakeApiServer implements AsyncDisposable {
     const req = this.#writeFromParams(params, info, served, user, request, false);
     const result = createObject(this.#store, req, body);
     return jsonResponse(result.code, result.body, {}, req.warnings);
+  }
+
+  /**
+   * Decodes a create or update body: JSON, YAML, or (built-in types only, like the real
+   * server) protobuf, which kubectl's typed clients send for Namespaces, Secrets,
+   * ConfigMaps and CSR approvals and never retry as JSON.
+   */
+  async #decodeBody(request: Request, served: ServedResource): Promise<JsonObject> {
+    const contentType = request.headers.get("content-type") ?? "application/json";
+    const type = mediaTypeOf(contentType);
+    if (type !== "" && !BODY_TYPES.includes(type)) throw unsupportedMediaType(BODY_TYPES);
+    const bytes = await readBytes(request, this.#maxBody);
+    if (type !== PROTOBUF_MEDIA_TYPE) {
+      return await decodeObject(new TextDecoder().decode(bytes), contentType, served);
+    }
+    // The CRD handler lists protobuf but cannot decode a custom resource from it.
+    if (served.info.custom) throw unsupportedMediaType(BODY_TYPES);
+    let obj: JsonObject;
+    try {
+      obj = decodeProtobufObject(bytes);
+    } catch (e) {
+      if (!(e instanceof ProtobufDecodeError)) throw e;
+      if (e.kind === "malformed") throw badRequest(e.message);
+      const status = unsupportedMediaType(["application/json", "application/yaml"]).status;
+      throw new StatusError({ ...status, message: `${status.message} (${e.message})` });
+    }
+    return await decodeObject(JSON.stringify(obj), "application/json", served);
   }
 
   #review(served: ServedResource, body: JsonObject, user: UserInfo): JsonObject {
@@ -943,13 +1060,20 @@ export class FakeApiServer implements AsyncDisposable {
     const current = this.#store.get(req.served.storeKey, "", req.name);
     if (!current) throw notFound({ group: "", resource: "namespaces" }, req.name);
     if (metadataOf(current).deletionTimestamp) return structuredClone(current);
+    // The namespace strategy's BeforeDelete: deletionTimestamp (no grace period) and phase
+    // Terminating, written directly (an update through the strategy keeps both unchanged).
     const next = structuredClone(current);
     metadataOf(next).deletionTimestamp = formatTime(this.clock.now());
-    metadataOf(next).deletionGracePeriodSeconds = 0;
-    next.status = { phase: "Terminating" };
-    const result = finishUpdate(this.#store, { ...req, subresource: "" }, current, next, undefined);
-    if (!req.dryRun) queueMicrotask(() => this.#finalizeNamespace(req.name));
-    return result.body;
+    next.status = { ...(objectField(next, "status") ?? {}), phase: "Terminating" };
+    if (req.dryRun) return next;
+    const stored = this.#store.commit(req.served.storeKey, "MODIFIED", next, current);
+    // Like the real namespace controller, start a moment later (on the server's clock), so
+    // clients see the Terminating phase first.
+    this.clock.sleep(NAMESPACE_CONTROLLER_DELAY_MS, this.#closing.signal).then(
+      () => this.#finalizeNamespace(req.name),
+      () => {},
+    );
+    return structuredClone(stored);
   }
 
   /** The namespace controller: empties a terminating namespace, then removes it. */
