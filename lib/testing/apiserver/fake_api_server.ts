@@ -794,7 +794,13 @@ export class FakeApiServer implements AsyncDisposable {
     const accept = request.headers.get("accept");
     switch (info.verb) {
       case "get": {
-        const obj = getObject(this.#store, served, info.namespace, info.name);
+        const obj = getObject(
+          this.#store,
+          served,
+          info.namespace,
+          info.name,
+          params.get("resourceVersion") ?? undefined,
+        );
         if (wantsTable(accept)) {
           return jsonResponse(
             200,
