@@ -99,3 +99,64 @@ function pruneValue(value: JsonValue, schema: SchemaNode, path: string, dropped:
     }
   }
 }
+
+/** `nullable` is not part of {@linkcode SchemaNode} yet; read it when a schema keeps it. */
+function nullable(schema: SchemaNode): boolean {
+  return (schema as SchemaNode & { nullable?: boolean }).nullable === true;
+}
+
+function dropNullsIn(value: JsonValue, schema: SchemaNode): void {
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    if (items) { for (const item of value) dropNullsIn(item, items); }
+    return;
+  }
+  if (!isJsonObject(value) || schema["x-kubernetes-embedded-resource"]) return;
+  const additional = typeof schema.additionalProperties === "object"
+    ? schema.additionalProperties
+    : undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const sub = schema.properties?.[key] ?? additional;
+    if (!sub) continue;
+    if (child === null) {
+      if (!nullable(sub)) delete value[key];
+    } else {
+      dropNullsIn(child, sub);
+    }
+  }
+}
+
+/**
+ * Drops `null` values of fields the schema does not declare `nullable`, as the API
+ * server does when it decodes a custom resource (a `null` in a list stays, and fails
+ * validation).
+ *
+ * @param obj The object, changed in place.
+ * @param schema The CRD version's `openAPIV3Schema`.
+ *
+ * @example
+ * ```ts
+ * import { dropNonNullableNulls } from "./_prune.ts";
+ * import { strict as assert } from "node:assert";
+ *
+ * const schema = {
+ *   type: "object",
+ *   properties: { spec: { type: "object", properties: { color: { type: "string" } } } },
+ * };
+ * const obj = { spec: { color: null } };
+ * dropNonNullableNulls(obj, schema);
+ * assert.deepEqual(obj, { spec: {} });
+ * ```
+ */
+export function dropNonNullableNulls(obj: JsonObject, schema: SchemaNode): void {
+  for (const [key, value] of Object.entries(obj)) {
+    if (key === "apiVersion" || key === "kind" || key === "metadata") continue;
+    const sub = schema.properties?.[key];
+    if (!sub) continue;
+    if (value === null) {
+      if (!nullable(sub)) delete obj[key];
+    } else {
+      dropNullsIn(value, sub);
+    }
+  }
+}

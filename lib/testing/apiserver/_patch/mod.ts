@@ -1,6 +1,7 @@
 /**
  * The patch engines of the fake API server: JSON patch (RFC 6902), JSON merge patch
- * (RFC 7386) and strategic merge patch for built-in types.
+ * (RFC 7386), strategic merge patch for built-in types, and the Go JSON texts their
+ * errors quote.
  *
  * @module
  */
@@ -13,3 +14,4 @@ export {
   type SmpStrategy,
 } from "./strategic_merge_patch.ts";
 export { PatchError } from "./patch_error.ts";
+export { goJsonMarshal, goJsonSyntaxError, goJsonTypeName } from "./go_json.ts";
