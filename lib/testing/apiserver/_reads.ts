@@ -38,7 +38,13 @@ export function objectFilter(
     if (!labels.empty && !labels.matches(meta.labels as Record<string, string> | undefined)) {
       return false;
     }
-    if (fieldNames.length > 0 && !fields.matches(fieldsOf(obj, fieldNames))) return false;
+    if (fieldNames.length > 0) {
+      const view = served.codec ? served.codec.fromStorage(obj) : obj;
+      const values = served.strategy.fieldValues
+        ? served.strategy.fieldValues(view, fieldNames)
+        : fieldsOf(view, fieldNames);
+      if (!fields.matches(values)) return false;
+    }
     return true;
   };
 }
@@ -47,7 +53,8 @@ export function objectFilter(
 export function asServed(obj: StoredObject, served: ServedResource): JsonObject {
   const { group, version, kind } = served.info;
   const out: JsonObject = { apiVersion: group ? `${group}/${version}` : version, kind };
-  for (const [k, v] of Object.entries(obj)) {
+  const view = served.codec ? served.codec.fromStorage(obj) : obj;
+  for (const [k, v] of Object.entries(view)) {
     if (k !== "apiVersion" && k !== "kind") out[k] = cloneJson(v);
   }
   return out;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Strategy } from "./_strategy.ts";
+import type { StorageCodec } from "./_event_conversion.ts";
 import type { ResourceInfo } from "./_types.ts";
 
 /** A served resource at one version. */
@@ -15,6 +16,8 @@ export interface ServedResource {
   strategy: Strategy;
   /** Where its objects are stored (shared by all versions of one group and plural). */
   storeKey: string;
+  /** Converts between the stored form and this resource's form (when they differ). */
+  codec?: StorageCodec;
 }
 
 /** The table of served resources. */
@@ -28,8 +31,18 @@ export class ResourceRegistry {
   }
 
   /** Serves a resource (replacing the same group, version and plural). */
-  add(info: ResourceInfo, strategy: Strategy, storeKey = `${info.group}/${info.plural}`): void {
-    this.#byGvr.set(gvrKey(info.group, info.version, info.plural), { info, strategy, storeKey });
+  add(
+    info: ResourceInfo,
+    strategy: Strategy,
+    storeKey = `${info.group}/${info.plural}`,
+    codec?: StorageCodec,
+  ): void {
+    this.#byGvr.set(gvrKey(info.group, info.version, info.plural), {
+      info,
+      strategy,
+      storeKey,
+      ...(codec ? { codec } : {}),
+    });
     this.#generation++;
   }
 

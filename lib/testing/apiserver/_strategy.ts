@@ -56,6 +56,11 @@ export interface Strategy {
   generationChanged(obj: StoredObject, old: StoredObject): boolean;
   /** Top-level paths an apply to this subresource ignores (reset fields). */
   resetFields(subresource: string): string[][];
+  /**
+   * The values field selectors match (default: the fields at the labels' paths); types
+   * with computed selectable fields (core/v1 Event `source`) provide it.
+   */
+  fieldValues?(obj: StoredObject, labels: readonly string[]): Record<string, string>;
   /** Refuses a write the way an admission plugin would; throws a StatusError. */
   admit(obj: StoredObject, old: StoredObject | undefined, ctx: WriteContext): void;
 }

@@ -475,9 +475,9 @@ export class CsrStrategy extends BuiltinStrategy {
    * needs it) and `/status` keeps `status.conditions` (they would not apply at all).
    */
   override resetFields(subresource: string): string[][] {
-    if (subresource === "") return [["status"]];
+    if (subresource === "") return [["spec"], ["status"]];
     if (subresource === "approval") return [["spec"], ["status", "certificate"]];
-    return [["spec"]];
+    return [["spec"], ["status", "conditions"]];
   }
 
   override validate(obj: StoredObject): FieldError[] {

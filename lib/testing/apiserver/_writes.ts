@@ -97,6 +97,31 @@ const PATCH_TYPES_BUILTIN = [
   "application/apply-patch+yaml",
 ];
 
+/** Reads an object as the served resource sees it (converted when it is stored in another form). */
+function readView(
+  store: ObjectStore,
+  served: ServedResource,
+  namespace: string,
+  name: string,
+): StoredObject | undefined {
+  const stored = store.get(served.storeKey, namespace, name);
+  return stored && served.codec ? served.codec.fromStorage(stored) : stored;
+}
+
+/** Commits an object given in the served resource's form; returns it in that form. */
+function commitView(
+  store: ObjectStore,
+  served: ServedResource,
+  type: "ADDED" | "MODIFIED" | "DELETED",
+  obj: StoredObject,
+): StoredObject {
+  const meta = metadataOf(obj);
+  const previous = store.get(served.storeKey, str(meta.namespace), str(meta.name));
+  if (!served.codec) return store.commit(served.storeKey, type, obj, previous);
+  const committed = store.commit(served.storeKey, type, served.codec.toStorage(obj), previous);
+  return served.codec.fromStorage(committed);
+}
+
 function qr(served: ServedResource) {
   return { group: served.info.group, resource: served.info.plural };
 }
@@ -518,7 +543,7 @@ export function createObject(
     delete meta.resourceVersion;
     return { code: 201, body: obj };
   }
-  return { code: 201, body: cloneJson(store.commit(served.storeKey, "ADDED", obj, undefined)) };
+  return { code: 201, body: cloneJson(commitView(store, served, "ADDED", obj)) };
 }
 
 function restoreImmutableMeta(next: StoredObject, old: StoredObject): void {
@@ -644,15 +669,15 @@ export function finishUpdate(
     // The update is never stored: the server deletes the stored object instead, so the
     // answer is the updated object with the old resourceVersion, and the DELETED event
     // carries the last stored state with the deletion's resourceVersion.
-    store.commit(served.storeKey, "DELETED", cloneJson(old), old);
+    commitView(store, served, "DELETED", cloneJson(old));
     return { code: 200, body: next };
   }
-  const committed = store.commit(served.storeKey, "MODIFIED", next, old);
+  const committed = commitView(store, served, "MODIFIED", next);
   return { code: 200, body: cloneJson(committed) };
 }
 
 function currentOrThrow(store: ObjectStore, req: WriteRequest): StoredObject {
-  const current = store.get(req.served.storeKey, req.namespace, req.name);
+  const current = readView(store, req.served, req.namespace, req.name);
   if (!current) throw notFound(qr(req.served), req.name);
   return current;
 }
@@ -670,7 +695,7 @@ export function updateObject(store: ObjectStore, req: WriteRequest, body: JsonOb
   const obj = cloneJson(body);
   dropEmptyMetadata(obj);
   checkNamespaceAndName(obj, req, req.name);
-  const current = store.get(served.storeKey, req.namespace, req.name);
+  const current = readView(store, served, req.namespace, req.name);
   if (!current) {
     if (served.strategy.allowCreateOnUpdate && !req.subresource) {
       const meta = metadataOf(obj);
@@ -818,9 +843,7 @@ function stripForApply(
   subresource: string,
 ): JsonObject {
   const out = cloneJson(applied);
-  for (const path of resetFields) {
-    if (path.length === 1 && path[0]) delete out[path[0]];
-  }
+  void resetFields; // values of reset fields are merged; the strategy restores them
   if (subresource) {
     const meta = objectField(out, "metadata") ?? {};
     out.metadata = {
@@ -880,7 +903,7 @@ function applyObject(
   checkNamespaceAndName(applied, req, req.name);
   if (typeMessage) throw new StatusError(failure(500, "", typeMessage));
   if (!custom) pruneAndCheckFields(applied, req);
-  const current = store.get(served.storeKey, req.namespace, req.name);
+  const current = readView(store, served, req.namespace, req.name);
   if (!current && req.subresource) throw notFound(qr(served), req.name);
   const appliedRv = str(objectField(applied, "metadata")?.resourceVersion);
   if (current && appliedRv !== "" && appliedRv !== str(metadataOf(current).resourceVersion)) {
@@ -976,7 +999,7 @@ export function deleteObject(
       nextMeta.generation += 1;
     }
     if (req.dryRun) return { code: 200, body: next };
-    return { code: 200, body: cloneJson(store.commit(served.storeKey, "MODIFIED", next, current)) };
+    return { code: 200, body: cloneJson(commitView(store, served, "MODIFIED", next)) };
   }
   const status: JsonObject = {
     kind: "Status",
@@ -991,6 +1014,6 @@ export function deleteObject(
     },
   };
   if (!served.info.group) delete (status.details as JsonObject).group;
-  if (!req.dryRun) store.commit(served.storeKey, "DELETED", cloneJson(current), current);
+  if (!req.dryRun) commitView(store, served, "DELETED", cloneJson(current));
   return { code: 200, body: status };
 }

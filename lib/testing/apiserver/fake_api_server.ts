@@ -23,7 +23,7 @@ import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE, ProtobufDecodeError } from "
 import { parseRequestInfo, type RequestInfo } from "./_request_info.ts";
 import { ObjectStore, type StoreEvent } from "./_store.ts";
 import { ResourceRegistry, type ServedResource } from "./_registry.ts";
-import { strategyFor } from "./_builtins.ts";
+import { storageFor, strategyFor } from "./_builtins.ts";
 import { metadataOf, objectField, type WriteContext } from "./_strategy.ts";
 import {
   checkTypeMeta,
@@ -57,6 +57,7 @@ import { serveDiscovery } from "./_discovery_routes.ts";
 import { tableWatchEvents, toTable, wantsTable } from "./_table.ts";
 import { generateServingCertificates, type ServingCertificates } from "./tls.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
+import { goJsonSyntaxError, goJsonTypeName } from "./_patch/go_json.ts";
 import { parseAllDocuments } from "yaml";
 
 /** Options of {@linkcode FakeApiServer}. */
@@ -290,7 +291,10 @@ export class FakeApiServer implements AsyncDisposable {
     const rules: Record<string, PolicyRule[]> = {};
     for (const [k, v] of Object.entries(options.rules ?? {})) rules[k] = [...v];
     this.#authorizer = new RuleAuthorizer(rules);
-    for (const info of builtinResources()) this.#registry.add(info, strategyFor(info));
+    for (const info of builtinResources()) {
+      const { storeKey, codec } = storageFor(info);
+      this.#registry.add(info, strategyFor(info), storeKey, codec);
+    }
     this.#store.bucket("apiextensions.k8s.io/customresourcedefinitions").listeners.add({
       onChange: (ev) => this.#onCrdChange(ev),
     });
@@ -899,14 +903,21 @@ export class FakeApiServer implements AsyncDisposable {
         const text = await readText(request, this.#maxBody);
         let options: JsonObject = {};
         if (text.trim() !== "") {
-          try {
-            const parsed = JSON.parse(text);
-            if (isJsonObject(parsed)) options = parsed;
-          } catch (e) {
-            throw badRequest(
-              `couldn't get version/kind; json parse error: ${(e as Error).message}`,
+          // The real server decodes DeleteOptions with a generic decoder: anything that
+          // is not a JSON object fails with a reason-less 500 and nothing is deleted.
+          const syntax = goJsonSyntaxError(text);
+          let parsed: unknown;
+          if (syntax === undefined) parsed = JSON.parse(text);
+          if (syntax !== undefined || !isJsonObject(parsed)) {
+            const detail = syntax ??
+              `json: cannot unmarshal ${
+                goJsonTypeName(parsed as JsonValue)
+              } into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`;
+            throw new StatusError(
+              failure(500, "", `couldn't get version/kind; json parse error: ${detail}`),
             );
           }
+          options = parsed;
         }
         const policy = params.get("propagationPolicy");
         if (policy) options.propagationPolicy = policy;
@@ -1087,8 +1098,11 @@ export class FakeApiServer implements AsyncDisposable {
     const ns = this.#store.get("/namespaces", "", name);
     if (!ns || !metadataOf(ns).deletionTimestamp) return;
     let remaining = 0;
+    const seen = new Set<string>();
     for (const served of this.#registry.all()) {
       if (!served.info.namespaced || served.info.version !== served.info.storageVersion) continue;
+      if (seen.has(served.storeKey)) continue;
+      seen.add(served.storeKey);
       for (const obj of this.#store.list(served.storeKey, name)) {
         remaining++;
         const m = metadataOf(obj);

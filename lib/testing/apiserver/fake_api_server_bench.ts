@@ -50,7 +50,12 @@ function post(server: FakeApiServer, name: string): Promise<Response> {
     new Request(BASE, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name }, spec: { n: name } }),
+      body: JSON.stringify({
+        apiVersion: "example.com/v1",
+        kind: "Widget",
+        metadata: { name },
+        spec: { n: name },
+      }),
     }),
   );
 }
@@ -73,16 +78,24 @@ function applyStatus(server: FakeApiServer, name: string, i: number): Promise<Re
 {
   const server = new FakeApiServer({ crds: [CRD] });
   let n = 0;
-  Deno.bench("create a custom resource (POST, 201)", { group: "writes", baseline: true }, async () => {
-    const res = await post(server, `w${n++}`);
-    await res.body?.cancel();
-  });
+  Deno.bench(
+    "create a custom resource (POST, 201)",
+    { group: "writes", baseline: true },
+    async () => {
+      const res = await post(server, `w${n++}`);
+      await res.body?.cancel();
+    },
+  );
   await post(server, "target").then((r) => r.body?.cancel());
   let i = 0;
-  Deno.bench("server-side apply of status.conditions (PATCH /status)", { group: "writes" }, async () => {
-    const res = await applyStatus(server, "target", i++);
-    await res.body?.cancel();
-  });
+  Deno.bench(
+    "server-side apply of status.conditions (PATCH /status)",
+    { group: "writes" },
+    async () => {
+      const res = await applyStatus(server, "target", i++);
+      await res.body?.cancel();
+    },
+  );
   Deno.bench("get one object (GET)", { group: "reads" }, async () => {
     const res = await server.fetch(new Request(`${BASE}/target`));
     await res.body?.cancel();
@@ -95,19 +108,25 @@ for (const watchers of [1, 10, 100]) {
   await post(server, "target").then((r) => r.body?.cancel());
   const readers = await Promise.all(
     Array.from({ length: watchers }, async () => {
-      const res = await server.fetch(new Request(`${BASE}?watch=1&resourceVersion=${server.resourceVersion}`));
+      const res = await server.fetch(
+        new Request(`${BASE}?watch=1&resourceVersion=${server.resourceVersion}`),
+      );
       return res.body!.pipeThrough(new TextDecoderStream()).getReader();
     }),
   );
   let i = 0;
-  Deno.bench(`one status write seen by ${watchers} watch(es)`, { group: "watch fan-out" }, async () => {
-    const res = await applyStatus(server, "target", i++);
-    await res.body?.cancel();
-    await Promise.all(readers.map(async (r) => {
-      const { value } = await r.read();
-      if (!value) throw new Error("watch ended");
-    }));
-  });
+  Deno.bench(
+    `one status write seen by ${watchers} watch(es)`,
+    { group: "watch fan-out" },
+    async () => {
+      const res = await applyStatus(server, "target", i++);
+      await res.body?.cancel();
+      await Promise.all(readers.map(async (r) => {
+        const { value } = await r.read();
+        if (!value) throw new Error("watch ended");
+      }));
+    },
+  );
   addEventListener("unload", () => {
     for (const r of readers) void r.cancel();
     void server.close();

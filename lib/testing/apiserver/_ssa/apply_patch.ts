@@ -115,8 +115,15 @@ const KEPT_METADATA = ["name", "namespace", "uid", "resourceVersion"];
  */
 export function applyPatch(input: ApplyInput): ApplyResult | ApplyConflicts {
   const { schema } = input;
-  // Step 1: strip the reset fields.
-  const applied = stripResetFields(withoutManagedFields(input.applied), input.resetFields);
+  // Step 1: reset fields. Their values are merged (the strategy decides what is kept),
+  // but nobody owns them and they never conflict; only metadata is stripped outright.
+  const metadataReset = input.resetFields.filter((p) => p.length === 1 && p[0] === "metadata");
+  const resetSet = FieldSet.of(
+    ...input.resetFields
+      .filter((p) => !(p.length === 1 && p[0] === "metadata"))
+      .map((p) => p.map((field) => ({ field }))),
+  );
+  const applied = stripResetFields(withoutManagedFields(input.applied), metadataReset);
   const live = withoutManagedFields(input.live ?? {});
   const managers: Managers = decodeManagers(metadataOf(input.live).managedFields) ?? new Map();
 
@@ -130,7 +137,7 @@ export function applyPatch(input: ApplyInput): ApplyResult | ApplyConflicts {
   const previous = managers.get(selfId);
 
   // Step 2: A. Structured-merge-diff works on the unstripped set; the API server strips afterwards.
-  const appliedSet = unstrippedFieldSetOf(applied, schema);
+  const appliedSet = unstrippedFieldSetOf(applied, schema).recursiveDifference(resetSet);
   const working: Managers = new Map(managers);
   working.set(selfId, { identity: self, set: appliedSet });
 
@@ -138,8 +145,9 @@ export function applyPatch(input: ApplyInput): ApplyResult | ApplyConflicts {
   const merged = prune(mergeApplied(live, applied, schema), working, previous?.set, schema);
 
   // Step 4: conflicts are other managers' fields whose value this apply adds or changes.
-  const { added, modified, removed } = compareObjects(live, merged, schema);
-  const changed = added.union(modified);
+  const comparison = compareObjects(live, merged, schema);
+  const changed = comparison.added.union(comparison.modified).recursiveDifference(resetSet);
+  const removed = comparison.removed.recursiveDifference(resetSet);
   const conflicts: Conflict[] = [];
   for (const [id, other] of working) {
     if (id === selfId) continue;
