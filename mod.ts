@@ -18,4 +18,5 @@
  */
 export * from "./lib/core/mod.ts";
 export * from "./lib/client/mod.ts";
+export * from "./lib/cache/mod.ts";
 export * from "./lib/runtime/mod.ts";
