@@ -26,6 +26,7 @@ export { matchesRequest, type RequestFacts, type RequestMatch } from "./apiserve
 export { type RecordMatch, RequestLog, type RequestRecord } from "./apiserver/request_log.ts";
 export {
   type FailureSpec,
+  type FaultDecision,
   type FaultHandle,
   FaultInjector,
   type FaultRule,

@@ -44,7 +44,9 @@ export interface FaultHandle {
 
 /** What the server should do to a request. */
 export interface FaultDecision {
+  /** Answer the request with this failure instead of serving it. */
   fail?: FailureSpec;
+  /** Delay the request by this many milliseconds first. */
   latencyMs?: number;
 }
 
