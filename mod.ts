@@ -20,3 +20,4 @@ export * from "./lib/core/mod.ts";
 export * from "./lib/client/mod.ts";
 export * from "./lib/cache/mod.ts";
 export * from "./lib/runtime/mod.ts";
+export * from "./lib/issuer/mod.ts";
