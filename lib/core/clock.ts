@@ -18,6 +18,8 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * The real clock: `Date.now()` and `setTimeout`.
  *
@@ -39,10 +41,19 @@ export const systemClock: Clock = {
         clearTimeout(timer);
         reject(signal?.reason);
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      // setTimeout fires at once for delays past 2^31-1 ms (about 24.8 days), so long
+      // sleeps are taken in chunks.
+      const deadline = Date.now() + Math.max(0, ms);
+      let timer: ReturnType<typeof setTimeout>;
+      const arm = () => {
+        const left = deadline - Date.now();
+        timer = setTimeout(() => {
+          if (deadline - Date.now() > 0) return arm();
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, Math.min(Math.max(0, left), MAX_TIMEOUT_MS));
+      };
+      arm();
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   },

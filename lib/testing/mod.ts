@@ -40,3 +40,4 @@ export { type KubeconfigOptions, kubeconfigYaml } from "./apiserver/kubeconfig.t
 export type { PolicyRule } from "./apiserver/_auth.ts";
 export type { UserInfo } from "./apiserver/_types.ts";
 export { CERTIFICATE_REQUESTS_CRD } from "./crds/certificate_requests_crd.ts";
+export { FakeEventRecorder, type FakeRecordedEvent } from "./fake_event_recorder.ts";
