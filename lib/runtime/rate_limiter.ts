@@ -68,7 +68,10 @@ export class ExponentialFailureRateLimiter<K> implements ItemRateLimiter<K> {
   when(key: K): number {
     const exp = this.#failures.get(key) ?? 0;
     this.#failures.set(key, exp + 1);
-    return Math.min(this.#baseDelayMs * 2 ** exp, this.#maxDelayMs);
+    const delay = this.#baseDelayMs * 2 ** exp;
+    // 0 * 2^1024 is NaN: a zero base stays zero, an overflow is the cap.
+    if (this.#baseDelayMs === 0) return 0;
+    return Number.isFinite(delay) ? Math.min(delay, this.#maxDelayMs) : this.#maxDelayMs;
   }
 
   /** Drops the key's failure count. */

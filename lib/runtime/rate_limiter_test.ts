@@ -82,3 +82,13 @@ Deno.test("defaultControllerRateLimiter: per-key backoff, and the bucket once th
   limiter.forget("k0");
   assert.equal(limiter.retries("k0"), 0);
 });
+
+Deno.test("ExponentialFailureRateLimiter never returns NaN, even after 2000 failures", () => {
+  const zero = new ExponentialFailureRateLimiter<string>(0, 0);
+  const capped = new ExponentialFailureRateLimiter<string>(5, 1_000_000);
+  for (let i = 0; i < 2000; i++) {
+    assert.equal(zero.when("k"), 0);
+    const d = capped.when("k");
+    assert(Number.isFinite(d) && d <= 1_000_000);
+  }
+});
