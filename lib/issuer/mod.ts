@@ -1,8 +1,14 @@
 /**
- * The issuer library: what an issuer author uses to describe issuer kinds and to tell the
- * library what `check` and `sign` found.
+ * The issuer library: what an issuer author uses to describe issuer kinds, run the
+ * controllers, and tell the library what `check` and `sign` found.
  *
- * - {@linkcode issuerType} describes an Issuer or ClusterIssuer kind.
+ * - {@linkcode runIssuer} runs an issuer program: the issuer, CertificateRequest and
+ *   CertificateSigningRequest controllers on a manager, with leader election, metrics and
+ *   probes; {@linkcode IssuerControllers} adds the same controllers to your own manager.
+ * - {@linkcode CheckFunction} and {@linkcode SignFunction} are what you write;
+ *   {@linkcode IssuanceRequest} is the request `sign` gets.
+ * - {@linkcode issuerType} describes an Issuer or ClusterIssuer kind;
+ *   {@linkcode issuerTypeCrd} is a CRD for it.
  * - {@linkcode PermanentError}, {@linkcode PendingError}, {@linkcode IssuerError} and
  *   {@linkcode SetCertificateRequestConditionError} tell the library whether to stop,
  *   wait, blame the issuer, or persist a condition.
@@ -10,9 +16,12 @@
  * - The condition helpers read and set conditions by the rules of the reconcilers.
  * - The certificate helpers parse CSRs, derive certificate templates and sign them.
  *
- * The reconcilers' decisions (`request_decision.ts`, `issuer_decision.ts`, the
- * predicates, the issuer-reference index and the reported-error channel) are pure
- * functions used by the reconcilers; they are not part of the public API.
+ * - {@linkcode issuerMetrics} are the issuer metrics served at `/metrics`.
+ *
+ * The reconcilers (`request_reconciler.ts`, `issuer_reconciler.ts`) and their decisions
+ * (`request_decision.ts`, `issuer_decision.ts`, the predicates, the issuer-reference index
+ * and the reported-error channel) are used by the controllers; they are not part of the
+ * public API.
  *
  * @example Describing an issuer kind and failing a request for good
  * ```ts
@@ -44,3 +53,16 @@ export {
 } from "./retry_window.ts";
 export { DEFAULT_ISSUER_RECHECK_INTERVAL_MS } from "./issuer_decision.ts";
 export * from "./certificate/mod.ts";
+export * from "./run_issuer.ts";
+export * from "./issuer_controllers.ts";
+export type * from "./issuer_functions.ts";
+export type { IssuanceRequest } from "./issuance_request.ts";
+export * from "./issuer_metrics.ts";
+export * from "./issuer_type_crd.ts";
+export { DEFAULT_SLOW_SIGN_AFTER_MS } from "./request_reconciler.ts";
+export type { IssuerKey } from "./matching.ts";
+export type {
+  CertificateRequestObject,
+  CertificateSigningRequestObject,
+  RequestKind,
+} from "./request.ts";
