@@ -294,6 +294,8 @@ export class FakeApiServer implements AsyncDisposable {
     for (const info of builtinResources()) {
       const { storeKey, codec } = storageFor(info);
       this.#registry.add(info, strategyFor(info), storeKey, codec);
+      // A resource's watch history starts when it is first served, as a watch cache does.
+      this.#store.bucket(storeKey);
     }
     this.#store.bucket("apiextensions.k8s.io/customresourcedefinitions").listeners.add({
       onChange: (ev) => this.#onCrdChange(ev),
@@ -1160,7 +1162,10 @@ export class FakeApiServer implements AsyncDisposable {
       return;
     }
     this.#registry.remove(group, plural);
-    for (const info of resourcesFromCrd(crd)) this.#registry.add(info, strategyFor(info));
+    for (const info of resourcesFromCrd(crd)) {
+      this.#registry.add(info, strategyFor(info));
+      this.#store.bucket(`${info.group}/${info.plural}`);
+    }
     const status = crdStatus(crd, formatTime(this.clock.now()));
     if (JSON.stringify(crd.status ?? null) !== JSON.stringify(status)) {
       queueMicrotask(() => {

@@ -242,3 +242,31 @@ Deno.test("close ends every open watch", async () => {
   assert.deepEqual(await stream.rest(), []);
   assert.equal(server.openWatches, 0);
 });
+
+Deno.test("a watch from a list's resourceVersion is not 410 when other resources changed in between", async () => {
+  await using server = new FakeApiServer();
+  const list = await server.fetch(new Request("http://fake/api/v1/namespaces/default/configmaps"));
+  const rv = (await list.json()).metadata.resourceVersion;
+  // A write to another resource between the list and the watch (an elector's Lease).
+  await server.load({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "s", namespace: "default" },
+  });
+  const controller = new AbortController();
+  const watch = await server.fetch(
+    new Request(`http://fake/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`, {
+      signal: controller.signal,
+    }),
+  );
+  await server.load({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "default" },
+  });
+  const reader = watch.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await reader.read();
+  assert.equal(JSON.parse(String(value).split("\n")[0] ?? "").type, "ADDED");
+  controller.abort();
+  await reader.cancel();
+});
