@@ -41,3 +41,13 @@ export type { PolicyRule } from "./apiserver/_auth.ts";
 export type { UserInfo } from "./apiserver/_types.ts";
 export { CERTIFICATE_REQUESTS_CRD } from "./crds/certificate_requests_crd.ts";
 export { FakeEventRecorder, type FakeRecordedEvent } from "./fake_event_recorder.ts";
+export {
+  type ConformanceContext,
+  type ConformanceFeature,
+  type ConformanceIssuer,
+  type ConformanceIssuerRef,
+  type ConformanceOptions,
+  type ConformanceResult,
+  issuerConformance,
+  runConformanceCases,
+} from "./conformance/conformance.ts";
