@@ -359,11 +359,14 @@ class KitEnv {
     }
   }
 
-  /** Lets in-process work settle: yields until no API request was answered for a while. */
-  async quiet(turns = 30): Promise<void> {
+  /**
+   * Lets in-process work settle: yields until no API request was answered for a while,
+   * or gives up after `maxTurns` (an issuer that keeps retrying is never quiet).
+   */
+  async quiet(turns = 30, maxTurns = 600): Promise<void> {
     let last = -1;
     let stable = 0;
-    while (stable < turns) {
+    for (let turn = 0; stable < turns && turn < maxTurns; turn++) {
       await new Promise<void>((r) => setTimeout(r, 0));
       const seq = this.server.requests.lastSeq;
       stable = seq === last ? stable + 1 : 0;
