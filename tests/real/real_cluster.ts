@@ -530,14 +530,26 @@ function spawnManaged(
   return new ManagedProcess(name, child);
 }
 
-/** Two distinct free 127.0.0.1 ports (both held open while choosing, then released). */
+/**
+ * Two distinct free 127.0.0.1 ports, chosen below the kernel's ephemeral range
+ * (32768-60999) so that no outgoing connection can hold them when etcd and the
+ * apiserver bind; each is held open while choosing, then released.
+ */
 function freePortPair(): [number, number] {
-  const a = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
-  const b = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
-  const ports: [number, number] = [a.addr.port, b.addr.port];
-  a.close();
-  b.close();
-  return ports;
+  const ports: number[] = [];
+  for (let attempt = 0; ports.length < 2 && attempt < 500; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (ports.includes(port)) continue;
+    try {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port, transport: "tcp" });
+      listener.close();
+      ports.push(port);
+    } catch {
+      // taken: try another
+    }
+  }
+  if (ports.length < 2) throw new Error("no two free ports found in 20000-31999");
+  return [ports[0] as number, ports[1] as number];
 }
 
 async function waitReady(

@@ -75,7 +75,8 @@ port_in_use() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
 free_port() {
   local p i
   for i in $(seq 1 200); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    # Below the kernel's ephemeral range (32768-60999), so no outgoing connection holds it.
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
     if ! port_in_use "$p" && [[ "$p" != "${1:-}" ]]; then
       echo "$p"
       return 0
