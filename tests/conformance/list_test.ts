@@ -6,6 +6,7 @@
  * @module
  */
 import { strict as assert } from "node:assert";
+import { mergePatch, must, untilListable as untilWidgetsListable } from "./_write_helpers.ts";
 import {
   json,
   openTarget,
@@ -52,27 +53,16 @@ function widget(name: string, labels: Record<string, string> = {}, size = 1): Ob
   };
 }
 
-async function create(target: Target, path: string, body: Obj): Promise<Obj> {
-  const res = await target.request("POST", path, { body });
-  const out = await json<Obj>(res);
-  assert.equal(res.status, 201, `POST ${path}: ${JSON.stringify(out)}`);
-  return out;
+function create(target: Target, path: string, body: Obj): Promise<Obj> {
+  return must(201, target, "POST", path, body);
 }
 
-async function patch(target: Target, path: string, body: unknown): Promise<Obj> {
-  const res = await target.request("PATCH", path, {
-    body,
-    contentType: "application/merge-patch+json",
-  });
-  const out = await json<Obj>(res);
-  assert.equal(res.status, 200, `PATCH ${path}: ${JSON.stringify(out)}`);
-  return out;
+function patch(target: Target, path: string, body: unknown): Promise<Obj> {
+  return mergePatch(target, path, body);
 }
 
 async function del(target: Target, path: string): Promise<void> {
-  const res = await target.request("DELETE", path);
-  const out = await json(res);
-  assert.equal(res.status, 200, `DELETE ${path}: ${JSON.stringify(out)}`);
+  await must(200, target, "DELETE", path);
 }
 
 async function list(target: Target, path: string): Promise<List> {
@@ -101,20 +91,9 @@ function rvOf(o: { metadata: { resourceVersion?: string } }): number {
   return rv;
 }
 
-/**
- * Waits until widgets can be listed: right after a CRD is Established a real server still
- * answers 429 while the new resource's watch cache initialises (`target.crd` only waits for
- * Established). The fake answers at once, so this never sleeps there.
- */
-async function untilListable(target: Target): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const res = await target.request("GET", `${WIDGETS}/widgets?limit=1`);
-    await res.body?.cancel();
-    if (res.status === 200) return;
-    if (res.status !== 429) throw new Error(`listing widgets: HTTP ${res.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("widgets did not become listable");
+/** Waits until widgets can be listed (a real server answers 429 for a moment after a CRD). */
+function untilListable(target: Target): Promise<void> {
+  return untilWidgetsListable(target, `${WIDGETS}/widgets?limit=1`);
 }
 
 const q = encodeURIComponent;
