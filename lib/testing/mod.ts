@@ -46,8 +46,9 @@ export {
   type ConformanceFeature,
   type ConformanceIssuer,
   type ConformanceIssuerRef,
+  type ConformanceIssuerScope,
   type ConformanceOptions,
   type ConformanceResult,
-  issuerConformance,
-  runConformanceCases,
-} from "./conformance/conformance.ts";
+  type ConformanceTarget,
+} from "./conformance/conformance_options.ts";
+export { issuerConformance, runConformanceCases } from "./conformance/conformance.ts";

@@ -10,15 +10,14 @@ import {
   generateCsr,
   type GeneratedCa,
   issuerType,
+  PermanentError,
   signCertificate,
   type SignFunction,
 } from "../../issuer/mod.ts";
 import { certificateDetailsFromCertificateRequest } from "../../issuer/certificate/certificate_details.ts";
-import {
-  type ConformanceOptions,
-  type ConformanceResult,
-  runConformanceCases,
-} from "./conformance.ts";
+import type { RestClient } from "../../client/rest_client.ts";
+import type { ConformanceOptions, ConformanceResult } from "./conformance_options.ts";
+import { runConformanceCases } from "./conformance.ts";
 
 const BrokenClusterIssuer = issuerType({
   group: "broken.certkit.dev",
@@ -28,13 +27,18 @@ const BrokenClusterIssuer = issuerType({
   namespaced: false,
 });
 
-const ISSUERS: ResourceDescriptor<KubeObject> = {
-  group: BrokenClusterIssuer.group,
-  version: BrokenClusterIssuer.version,
-  plural: BrokenClusterIssuer.plural,
-  kind: BrokenClusterIssuer.kind,
-  namespaced: false,
-};
+const BrokenIssuer = issuerType({
+  group: "broken.certkit.dev",
+  version: "v1",
+  kind: "BrokenIssuer",
+  plural: "brokenissuers",
+  namespaced: true,
+});
+
+function issuersOf(type: typeof BrokenIssuer): ResourceDescriptor<KubeObject> {
+  const { group, version, plural, kind, namespaced } = type;
+  return { group, version, plural, kind, namespaced };
+}
 
 let ca: Promise<GeneratedCa> | undefined;
 function testCa(): Promise<GeneratedCa> {
@@ -52,20 +56,29 @@ function signWith(tamper: (t: CertificateTemplate) => Promise<void> | void): Sig
   };
 }
 
+/** Makes a BrokenClusterIssuer, or a BrokenIssuer when the kit asks for a namespaced one. */
+async function createBrokenIssuer(
+  client: RestClient,
+  name: string,
+  namespace: string | undefined,
+) {
+  const type = namespace === undefined ? BrokenClusterIssuer : BrokenIssuer;
+  await new ResourceClient(client, issuersOf(type)).create({
+    apiVersion: type.apiVersion,
+    kind: type.kind,
+    metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
+  });
+  return { ref: { group: type.group, kind: type.kind, name, ...(namespace ? { namespace } : {}) } };
+}
+
 function brokenOptions(overrides: Partial<ConformanceOptions>): ConformanceOptions {
   return {
-    issuerTypes: [BrokenClusterIssuer],
+    issuerTypes: [BrokenIssuer, BrokenClusterIssuer],
     fieldManager: "broken.certkit.dev",
     check: () => Promise.resolve(),
     sign: signWith(() => {}),
-    createIssuer: async ({ client, name }) => {
-      await new ResourceClient(client, ISSUERS).create({
-        apiVersion: BrokenClusterIssuer.apiVersion,
-        kind: BrokenClusterIssuer.kind,
-        metadata: { name },
-      });
-      return { ref: { group: BrokenClusterIssuer.group, kind: BrokenClusterIssuer.kind, name } };
-    },
+    createIssuer: ({ client, name, namespace, scope }) =>
+      createBrokenIssuer(client, name, scope === "namespaced" ? namespace : undefined),
     timeoutMs: 2_000,
     ...overrides,
   };
@@ -80,7 +93,7 @@ function resultOf(results: ConformanceResult[], prefix: string): ConformanceResu
 Deno.test("a correct issuer passes every case", async () => {
   const results = await runConformanceCases(brokenOptions({}));
   assert.deepEqual(results.filter((r) => r.status !== "pass"), []);
-  assert.equal(results.length, 34);
+  assert.equal(results.length, 42);
 });
 
 Deno.test("an issuer that is never Ready fails the first case, and every later one says why", async () => {
@@ -178,12 +191,180 @@ Deno.test("a sign that ignores isCA and usages fails those cases", async () => {
 
 Deno.test("declared unsupported features skip their cases, saying so", async () => {
   const results = await runConformanceCases(brokenOptions({
-    unsupported: ["ed25519", "kubernetesCsr"],
+    unsupported: ["ed25519", "kubernetesCsr", "namespacedKubernetesCsr"],
   }));
   const ed = resultOf(results, "CertificateRequest: Ed25519 key");
   assert.equal(ed.status, "skip");
   assert.match(ed.name, /\(skipped: the issuer declares it does not support ed25519\)$/);
+  const denied = resultOf(results, "Approval: a denied CertificateSigningRequest");
+  assert.equal(denied.status, "skip");
+  assert.equal(denied.message, "the issuer declares it does not support kubernetesCsr");
+  const namespaced = resultOf(
+    results,
+    "CertificateSigningRequest (namespaced issuer): a requester without",
+  );
+  assert.equal(
+    namespaced.message,
+    "the issuer declares it does not support namespacedKubernetesCsr",
+  );
   const skipped = results.filter((r) => r.status === "skip").map((r) => r.name);
-  assert.equal(skipped.length, 5);
+  assert.equal(skipped.length, 12);
   assert.deepEqual(results.filter((r) => r.status === "fail"), []);
+});
+
+Deno.test("CSR cases for a scope the issuer types lack are skipped, saying so", async () => {
+  const results = await runConformanceCases(brokenOptions({
+    issuerTypes: [BrokenClusterIssuer],
+    createIssuer: ({ client, name }) => createBrokenIssuer(client, name, undefined),
+  }));
+  const namespaced = results.filter((r) => r.name.includes("(namespaced issuer)"));
+  assert.equal(namespaced.length, 3);
+  for (const r of namespaced) {
+    assert.equal(r.status, "skip");
+    assert.equal(r.message, "the issuerTypes have no namespaced kind");
+    assert.match(r.name, /\(skipped: the issuerTypes have no namespaced kind\)$/);
+  }
+  assert.deepEqual(results.filter((r) => r.status === "fail"), []);
+});
+
+Deno.test("a createIssuer that ignores the scope fails the CSR cases, saying what it returned", async () => {
+  const results = await runConformanceCases(brokenOptions({
+    createIssuer: ({ client, name, namespace }) => createBrokenIssuer(client, name, namespace),
+  }));
+  assert.equal(resultOf(results, "CertificateRequest: RSA 2048 key").status, "pass");
+  for (
+    const prefix of [
+      "CertificateSigningRequest: approved",
+      "Approval: an unapproved CertificateSigningRequest",
+    ]
+  ) {
+    assert.equal(
+      resultOf(results, prefix).message,
+      "createIssuer was asked for a cluster-scoped issuer but returned BrokenIssuer",
+    );
+  }
+  assert.equal(
+    resultOf(results, "CertificateSigningRequest (namespaced issuer): a requester allowed").status,
+    "pass",
+  );
+});
+
+Deno.test("a sign that cannot sign CSRs for namespaced issuers fails the namespaced CSR case", async () => {
+  const sign = signWith(() => {});
+  const results = await runConformanceCases(brokenOptions({
+    sign: (request, issuer, ctx) =>
+      issuer.metadata.namespace && request.kind === "CertificateSigningRequest"
+        ? Promise.reject(new PermanentError("namespaced issuers only sign CertificateRequests"))
+        : sign(request, issuer, ctx),
+    timeoutMs: 2_000,
+  }));
+  const allowed = resultOf(
+    results,
+    "CertificateSigningRequest (namespaced issuer): a requester allowed",
+  );
+  assert.equal(allowed.status, "fail");
+  assert.match(
+    allowed.message ?? "",
+    /^the CertificateSigningRequest conformance-csr-\d+ failed: Failed: CertificateSigningRequest has failed permanently: namespaced issuers only sign CertificateRequests$/,
+  );
+  // The library refuses the unreferenced requester before sign is called.
+  assert.equal(
+    resultOf(results, "CertificateSigningRequest (namespaced issuer): a requester without").status,
+    "pass",
+  );
+});
+
+/**
+ * A rogue issuer: besides signing its own request, it fails every other request it can
+ * see through the library's client, approved or not, its signer or not.
+ */
+function rogueSign(): SignFunction {
+  const sign = signWith(() => {});
+  return async (request, issuer, ctx) => {
+    const own = request.metadata.name;
+    const csrs = await ctx.client.performRequest({
+      method: "GET",
+      path: "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+      expectJson: true,
+    }) as unknown as { items: KubeObject[] };
+    for (const csr of csrs.items) {
+      const status = (csr as { status?: { certificate?: string; conditions?: unknown[] } }).status;
+      if (csr.metadata.name === own || status?.certificate) continue;
+      await ctx.client.performRequest({
+        method: "PATCH",
+        path: `/apis/certificates.k8s.io/v1/certificatesigningrequests/${csr.metadata.name}/status`,
+        contentType: "application/merge-patch+json",
+        bodyJson: {
+          status: {
+            conditions: [...(status?.conditions ?? []) as never[], {
+              type: "Failed",
+              status: "True",
+              reason: "Rogue",
+              message: "failed by a rogue issuer",
+            }],
+          },
+        },
+        expectJson: true,
+      }).catch(() => {});
+    }
+    const crs = await ctx.client.performRequest({
+      method: "GET",
+      path: "/apis/cert-manager.io/v1/certificaterequests",
+      expectJson: true,
+    }) as unknown as { items: KubeObject[] };
+    for (const cr of crs.items) {
+      const conditions = (cr as { status?: { conditions?: { type: string; status: string }[] } })
+        .status?.conditions ?? [];
+      if (cr.metadata.name === own || conditions.some((c) => c.type === "Ready")) continue;
+      await ctx.client.performRequest({
+        method: "PATCH",
+        path:
+          `/apis/cert-manager.io/v1/namespaces/${cr.metadata.namespace}/certificaterequests/${cr.metadata.name}/status`,
+        contentType: "application/merge-patch+json",
+        bodyJson: {
+          status: {
+            conditions: [...conditions as never[], {
+              type: "Ready",
+              status: "False",
+              reason: "Failed",
+              message: "failed by a rogue issuer",
+            }],
+          },
+        },
+        expectJson: true,
+      }).catch(() => {});
+    }
+    return await sign(request, issuer, ctx);
+  };
+}
+
+Deno.test("a rogue issuer that writes to requests it was not given fails the approval cases", async () => {
+  const results = await runConformanceCases(brokenOptions({ sign: rogueSign() }));
+  assert.match(
+    resultOf(results, "Approval: an unapproved CertificateRequest").message ?? "",
+    /^the unapproved CertificateRequest cr-\d+ was written to by the issuer \(\d+ status writes\)$/,
+  );
+  for (const label of ["a foreign group", "a foreign kind", "an empty group"]) {
+    assert.match(
+      resultOf(results, `Approval: an approved CertificateRequest for ${label}`).message ?? "",
+      new RegExp(`^the CertificateRequest cr-\\d+ for ${label} was written to by the issuer`),
+    );
+  }
+  assert.match(
+    resultOf(results, "Approval: an unapproved CertificateSigningRequest").message ?? "",
+    /^the unapproved CertificateSigningRequest conformance-csr-\d+ was marked Failed \(Rogue: failed by a rogue issuer\)$/,
+  );
+  assert.match(
+    resultOf(results, "Approval: a denied CertificateSigningRequest").message ?? "",
+    /^the denied CertificateSigningRequest conformance-csr-\d+ was marked Failed \(Rogue: failed by a rogue issuer\)$/,
+  );
+  assert.match(
+    resultOf(results, "Approval: an approved CertificateSigningRequest for a foreign signer group")
+      .message ?? "",
+    /^the foreign-group CertificateSigningRequest conformance-csr-\d+ was marked Failed \(Rogue/,
+  );
+  assert.match(
+    resultOf(results, "CertificateSigningRequest (namespaced issuer): an unapproved").message ?? "",
+    /^the unapproved CertificateSigningRequest conformance-csr-\d+ was marked Failed \(Rogue/,
+  );
 });

@@ -1,0 +1,190 @@
+/**
+ * The issuer conformance kit on a real kube-apiserver: the example issuer (examples/simple)
+ * runs through every case with `target: { kubeconfig }`, its `check` and `sign` in-process
+ * behind the library's controllers connected through the admin kubeconfig. The cluster has
+ * no controller-manager, so the kit's namespace stays Terminating after the run (it does
+ * not wait for it). Also: without `installCrds` the kit names the CRDs the cluster lacks.
+ *
+ * Runs under `CONFORMANCE_TARGET=real` (`deno task test:real`); ignored otherwise. Without
+ * binaries in tests/real/bin it is ignored too, unless REAL_APISERVER_REQUIRED=1 (then it
+ * fails and says to run tests/real/build.sh).
+ */
+import assert from "node:assert/strict";
+import {
+  type ConformanceContext,
+  type ConformanceOptions,
+  runConformanceCases,
+} from "../../lib/testing/mod.ts";
+import {
+  generateCa,
+  isNotFound,
+  type KubeObject,
+  ResourceClient,
+  type ResourceDescriptor,
+} from "../../mod.ts";
+import {
+  SimpleClusterIssuer,
+  SimpleIssuer,
+  type SimpleIssuerSpec,
+} from "../../examples/simple/api.ts";
+import { simpleSigner } from "../../examples/simple/signer.ts";
+import {
+  adminRequest,
+  DEFAULT_BIN_DIR,
+  realClusterBinariesPresent,
+  startRealCluster,
+} from "./real_cluster.ts";
+
+const target = Deno.env.get("CONFORMANCE_TARGET") ?? "fake";
+const required = Deno.env.get("REAL_APISERVER_REQUIRED") === "1";
+const present = realClusterBinariesPresent();
+const ignoreNote = target !== "real"
+  ? ` [SKIPPED: CONFORMANCE_TARGET=${target}; set CONFORMANCE_TARGET=real to run against a real kube-apiserver]`
+  : !present && !required
+  ? " [SKIPPED: no etcd/kube-apiserver in tests/real/bin; run tests/real/build.sh]"
+  : "";
+
+interface Secret extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+const SECRETS: ResourceDescriptor<Secret> = {
+  group: "",
+  version: "v1",
+  plural: "secrets",
+  kind: "Secret",
+  namespaced: true,
+};
+
+const CLUSTER_RESOURCE_NAMESPACE = "simple-issuer";
+const { check, sign } = simpleSigner({ clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE });
+
+/** As in examples/simple/conformance_test.ts: a CA Secret and a (cluster) issuer. */
+async function createIssuer({ client, namespace, name, scope }: ConformanceContext) {
+  const ca = await generateCa({ commonName: `Conformance CA ${name}`, now: Date.now() });
+  const type = scope === "cluster" ? SimpleClusterIssuer : SimpleIssuer;
+  const secretNamespace = type.namespaced ? namespace : CLUSTER_RESOURCE_NAMESPACE;
+  const secrets = new ResourceClient(client, SECRETS);
+  await secrets.create({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `${name}-ca`, namespace: secretNamespace },
+    type: "kubernetes.io/tls",
+    data: { "tls.crt": btoa(ca.certPem), "tls.key": btoa(ca.keyPem) },
+  });
+  const issuers: ResourceDescriptor<KubeObject & { spec?: SimpleIssuerSpec }> = {
+    group: type.group,
+    version: type.version,
+    plural: type.plural,
+    kind: type.kind,
+    namespaced: type.namespaced,
+  };
+  await new ResourceClient(client, issuers).create({
+    apiVersion: type.apiVersion,
+    kind: type.kind,
+    metadata: { name, ...(type.namespaced ? { namespace } : {}) },
+    spec: { secretName: `${name}-ca` },
+  });
+  return {
+    ref: { group: type.group, kind: type.kind, name, ...(type.namespaced ? { namespace } : {}) },
+    cleanup: async () => {
+      if (type.namespaced) return;
+      await secrets.delete(`${name}-ca`, { namespace: secretNamespace }).catch((error) => {
+        if (!isNotFound(error)) throw error;
+      });
+    },
+  };
+}
+
+function options(kubeconfig: string, installCrds: boolean): ConformanceOptions<SimpleIssuerSpec> {
+  return {
+    issuerTypes: [SimpleIssuer, SimpleClusterIssuer],
+    fieldManager: "simple.certkit.dev",
+    check,
+    sign,
+    namespaces: [CLUSTER_RESOURCE_NAMESPACE],
+    createIssuer,
+    target: { kubeconfig, installCrds },
+  };
+}
+
+Deno.test({
+  name: "the example issuer passes the conformance kit on a real kube-apiserver" + ignoreNote,
+  ignore: ignoreNote !== "",
+  fn: async (t) => {
+    if (!present) {
+      throw new Error(
+        `REAL_APISERVER_REQUIRED=1 but ${DEFAULT_BIN_DIR}/{etcd,kube-apiserver} are missing: ` +
+          "run tests/real/build.sh",
+      );
+    }
+    await using cluster = await startRealCluster();
+
+    await t.step("without the CRDs and without installCrds, the kit names them", async () => {
+      const results = await runConformanceCases(options(cluster.kubeconfigPath, false));
+      assert.equal(results.length, 1);
+      assert.equal(results[0]?.status, "fail");
+      assert.equal(
+        results[0]?.message,
+        `the cluster ${cluster.url} (kubeconfig ${cluster.kubeconfigPath}) does not serve ` +
+          "certificaterequests.cert-manager.io/v1 (cert-manager's CertificateRequest CRD), " +
+          `simpleissuers.simple.certkit.dev/${SimpleIssuer.version} (the SimpleIssuer CRD), ` +
+          `simpleclusterissuers.simple.certkit.dev/${SimpleClusterIssuer.version} ` +
+          "(the SimpleClusterIssuer CRD): install " +
+          "those CRDs first, or set target.installCrds to let the kit install them for the run",
+      );
+    });
+
+    // Another tenant's object the kit must tolerate (and leave alone).
+    await adminRequest(cluster, "POST", "/api/v1/namespaces", { metadata: { name: "bystander" } });
+
+    await t.step("every case passes, with the CRDs installed by the kit", async () => {
+      const started = performance.now();
+      const results = await runConformanceCases(options(cluster.kubeconfigPath, true));
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(
+        `conformance kit on the real kube-apiserver: ${results.length} cases in ${seconds} s`,
+      );
+      assert.deepEqual(results.filter((r) => r.status !== "pass"), []);
+      assert.equal(results[0]?.name.startsWith("Target: "), true);
+      assert.equal(results.length, 43);
+    });
+
+    await t.step("the kit deleted what it made and left the rest", async () => {
+      const csrs = await adminRequest(
+        cluster,
+        "GET",
+        "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+      );
+      assert.deepEqual((csrs.body as { items: unknown[] }).items, []);
+      const crds = await adminRequest(
+        cluster,
+        "GET",
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+      );
+      const left =
+        (crds.body as { items: { metadata: { name: string; deletionTimestamp?: string } }[] })
+          .items.filter((c) => c.metadata.deletionTimestamp === undefined);
+      assert.deepEqual(left.map((c) => c.metadata.name), []);
+      const roles = await adminRequest(
+        cluster,
+        "GET",
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+      );
+      const kitRoles = (roles.body as { items: { metadata: { name: string } }[] }).items
+        .filter((r) => r.metadata.name.startsWith("conformance-"));
+      assert.deepEqual(kitRoles, []);
+      const namespaces = await adminRequest(cluster, "GET", "/api/v1/namespaces");
+      const items = (namespaces.body as {
+        items: { metadata: { name: string }; status?: { phase?: string } }[];
+      }).items;
+      const phase = (name: string) => items.find((n) => n.metadata.name === name)?.status?.phase;
+      assert.equal(phase("bystander"), "Active");
+      for (const ns of items.filter((n) => n.metadata.name.startsWith("conformance-"))) {
+        assert.equal(ns.status?.phase, "Terminating", `${ns.metadata.name} was not deleted`);
+      }
+      assert.equal(phase(CLUSTER_RESOURCE_NAMESPACE), "Terminating");
+    });
+  },
+});
