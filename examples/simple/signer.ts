@@ -54,7 +54,9 @@ export interface SimpleSigner {
  *
  * `check` reads the Secret named by `spec.secretName` — from the issuer's namespace, or
  * for a SimpleClusterIssuer (which has none) from the cluster resource namespace — and
- * proves its CA can sign now. A missing Secret, or a CA that is not valid yet, is retried
+ * proves its CA can sign now. The key in `tls.key` may be in any unencrypted format
+ * cert-manager writes: PKCS#1 `RSA PRIVATE KEY`, SEC1 `EC PRIVATE KEY` or PKCS#8
+ * `PRIVATE KEY` (RSA, ECDSA P-256/384/521, Ed25519). A missing Secret, or a CA that is not valid yet, is retried
  * with back-off. A Secret that can never work as it is (no `tls.crt` or `tls.key`, not a
  * CA, a key that is not the certificate's, expired) is a `PermanentError`: the issuer is
  * `Failed` until its spec changes.

@@ -327,6 +327,63 @@ for (const keyAlgorithm of ["ECDSA-P256", "RSA-2048", "Ed25519"] as KeyAlgorithm
   });
 }
 
+Deno.test("sign: a cert-manager CA Secret with a SEC1 key (cert-manager's default for ECDSA) signs", async () => {
+  await using f = fixture();
+  const sec1Key = await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout"]);
+  const caCert = await openssl([
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    "/dev/stdin",
+    "-subj",
+    "/CN=cert-manager CA",
+    "-days",
+    "3650",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,digitalSignature,keyCertSign,cRLSign",
+  ], sec1Key);
+  assert.match(sec1Key, /^-----BEGIN EC PRIVATE KEY-----\n/);
+  // What cert-manager writes for a Certificate with isCA: true and an ECDSA key.
+  await f.secret("default", "ca", { "tls.crt": caCert, "tls.key": sec1Key, "ca.crt": caCert });
+
+  await signer.check(issuer("default"), f.ctx);
+  const { csrPem } = await generateCsr({ subject: "CN=web", dnsNames: ["web.example"] });
+  const result = await signer.sign(certificateRequest(csrPem, "24h"), issuer("default"), f.ctx);
+  const dir = await Deno.makeTempDir({ prefix: "simple-issuer-sec1-test-" });
+  try {
+    await Deno.writeTextFile(`${dir}/ca.pem`, caCert);
+    await Deno.writeTextFile(`${dir}/chain.pem`, result.chainPem);
+    const verified = await openssl([
+      "verify",
+      "-attime",
+      String(NOW / 1000 + 60),
+      "-CAfile",
+      `${dir}/ca.pem`,
+      `${dir}/chain.pem`,
+    ]);
+    assert.equal(verified.trim(), `${dir}/chain.pem: OK`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("check: an encrypted CA key fails permanently, saying encrypted keys are not supported", async () => {
+  await using f = fixture();
+  const ca = await caSecretData();
+  const encrypted = await openssl(
+    ["pkcs8", "-topk8", "-passout", "pass:secret"],
+    ca["tls.key"],
+  );
+  await f.secret("default", "ca", { "tls.crt": ca["tls.crt"], "tls.key": encrypted });
+  await assertPermanent(
+    signer.check(issuer("default"), f.ctx),
+    /^the Secret "default\/ca" cannot sign: the CA private key is encrypted \(a "ENCRYPTED PRIVATE KEY" PEM block\); encrypted keys are not supported: store the key unencrypted, as cert-manager does$/,
+  );
+});
+
 Deno.test("sign: a Secret gone missing is the issuer's problem (IssuerError)", async () => {
   await using f = fixture();
   const { csrPem } = await generateCsr({ subject: "CN=web" });

@@ -1,7 +1,8 @@
 /**
  * A minimal DER reader: just enough to take a PKCS#10 request, a PKCS#8 key and the
  * handful of X.509 extensions this area needs apart without re-encoding anything, so
- * raw encodings (subject, public key, SAN extension) are carried over byte for byte.
+ * raw encodings (subject, public key, SAN extension) are carried over byte for byte; and
+ * a writer just big enough to wrap PKCS#1 and SEC1 keys in PKCS#8.
  *
  * @module
  */
@@ -173,4 +174,69 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Context-specific constructed tags `[0]` and `[1]` (EXPLICIT), as in SEC1's ECPrivateKey. */
+export const ContextTag = {
+  explicit0: 0xa0,
+  explicit1: 0xa1,
+} as const;
+
+/** The concatenation of `parts`. */
+export function concatBytes(...parts: readonly Uint8Array[]): Bytes {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Encodes a SEQUENCE of already encoded elements. */
+export function encodeSequence(...elements: readonly Uint8Array[]): Bytes {
+  return encodeTlv(Tag.sequence, concatBytes(...elements));
+}
+
+/**
+ * Encodes a small non-negative INTEGER.
+ *
+ * @throws {RangeError} When `value` is not a safe non-negative integer.
+ */
+export function encodeSmallInteger(value: number): Bytes {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `encodeSmallInteger: value must be a safe non-negative integer, got ${value}`,
+    );
+  }
+  const octets: number[] = [];
+  for (let rest = value; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  if (octets.length === 0 || (octets[0] ?? 0) & 0x80) octets.unshift(0);
+  return encodeTlv(Tag.integer, new Uint8Array(octets));
+}
+
+/**
+ * Encodes a dotted OBJECT IDENTIFIER.
+ *
+ * @throws {RangeError} When `dotted` is not an object identifier.
+ */
+export function encodeOid(dotted: string): Bytes {
+  if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(dotted)) {
+    throw new RangeError(`encodeOid: not a dotted object identifier: ${JSON.stringify(dotted)}`);
+  }
+  const [first = 0n, second = 0n, ...rest] = dotted.split(".").map(BigInt);
+  if (first < 2n && second >= 40n) {
+    throw new RangeError(
+      `encodeOid: the second arc must be below 40, got ${JSON.stringify(dotted)}`,
+    );
+  }
+  const octets: number[] = [];
+  for (const arc of [first * 40n + second, ...rest]) {
+    const base128: number[] = [Number(arc & 0x7fn)];
+    for (let value = arc >> 7n; value > 0n; value >>= 7n) {
+      base128.unshift(Number(value & 0x7fn) | 0x80);
+    }
+    octets.push(...base128);
+  }
+  return encodeTlv(Tag.oid, new Uint8Array(octets));
 }

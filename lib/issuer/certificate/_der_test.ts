@@ -2,8 +2,12 @@ import { strict as assert } from "node:assert";
 import {
   bytesEqual,
   children,
+  concatBytes,
   contents,
   DerError,
+  encodeOid,
+  encodeSequence,
+  encodeSmallInteger,
   encodeTlv,
   readBoolean,
   readOid,
@@ -77,4 +81,28 @@ Deno.test("bytesEqual() compares contents", () => {
   assert.ok(bytesEqual(bytes(1, 2), bytes(1, 2)));
   assert.ok(!bytesEqual(bytes(1, 2), bytes(1, 3)));
   assert.ok(!bytesEqual(bytes(1), bytes(1, 2)));
+});
+
+Deno.test("encodeOid() round-trips through readOid() and rejects what is not an OID", () => {
+  for (
+    const oid of ["1.2.840.10045.3.1.7", "1.3.132.0.35", "2.5.29.37.0", "1.2.840.113549.1.1.1"]
+  ) {
+    const der = encodeOid(oid);
+    assert.equal(readOid(der, readSingle(der)), oid);
+  }
+  assert.deepEqual([...encodeOid("1.3.132.0.35")], [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23]);
+  assert.throws(() => encodeOid("1.2.x"), /not a dotted object identifier: "1\.2\.x"/);
+  assert.throws(() => encodeOid("1.40"), /second arc must be below 40/);
+});
+
+Deno.test("encodeSmallInteger() and encodeSequence() write DER that the reader reads back", () => {
+  assert.deepEqual([...encodeSmallInteger(0)], [0x02, 0x01, 0x00]);
+  assert.deepEqual([...encodeSmallInteger(128)], [0x02, 0x02, 0x00, 0x80]);
+  assert.deepEqual([...encodeSmallInteger(256)], [0x02, 0x02, 0x01, 0x00]);
+  assert.throws(() => encodeSmallInteger(-1), RangeError);
+  const der = encodeSequence(encodeSmallInteger(1), encodeSmallInteger(70_000));
+  const [a, b] = children(der, readSingle(der));
+  assert.equal(readSmallInteger(der, a!), 1);
+  assert.equal(readSmallInteger(der, b!), 70_000);
+  assert.deepEqual([...concatBytes(bytes(1), bytes(), bytes(2, 3))], [1, 2, 3]);
 });

@@ -1,13 +1,23 @@
 /**
  * WebCrypto key pairs for the algorithms this area supports: generating them, importing
- * a PKCS#8 private key, exporting one, and the signature algorithm each key signs with
+ * a private key (PKCS#8, PKCS#1 or SEC1 PEM), exporting one as PKCS#8, and the signature algorithm each key signs with
  * (the hash Go pairs with each key: SHA-256 for RSA and P-256, SHA-384 for P-384,
  * SHA-512 for P-521).
  *
  * @module
  */
-import { bytesEqual, children, contents, expectTag, readOid, readSingle, Tag } from "./_der.ts";
-import { decodePem, encodePem } from "./_pem.ts";
+import {
+  bytesEqual,
+  children,
+  contents,
+  DerError,
+  expectTag,
+  readOid,
+  readSingle,
+  Tag,
+} from "./_der.ts";
+import { encodePem } from "./_pem.ts";
+import { namedCurve, OID_EC, OID_ED25519, OID_RSA, readPrivateKeyPem } from "./_private_key_pem.ts";
 import { InvalidCaError } from "./errors.ts";
 
 /** A key algorithm for {@linkcode generateCa} and {@linkcode generateCsr}. */
@@ -32,14 +42,6 @@ export interface SigningKey {
 
 type Params = RsaHashedKeyGenParams | EcKeyGenParams | Algorithm;
 
-const OID_RSA = "1.2.840.113549.1.1.1";
-const OID_EC = "1.2.840.10045.2.1";
-const OID_ED25519 = "1.3.101.112";
-const CURVE_BY_OID: Record<string, string> = {
-  "1.2.840.10045.3.1.7": "P-256",
-  "1.3.132.0.34": "P-384",
-  "1.3.132.0.35": "P-521",
-};
 const HASH_BY_CURVE: Record<string, string> = {
   "P-256": "SHA-256",
   "P-384": "SHA-384",
@@ -103,47 +105,44 @@ export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   return encodePem("PRIVATE KEY", new Uint8Array(await crypto.subtle.exportKey("pkcs8", key)));
 }
 
+/** Options of {@linkcode importSigningKey}. */
+export interface ImportSigningKeyOptions {
+  /**
+   * The SubjectPublicKeyInfo of the CA certificate, DER: its curve is assumed for a SEC1
+   * key that names none.
+   */
+  certificateSpki?: Uint8Array;
+}
+
 /**
- * Imports a PKCS#8 `PRIVATE KEY` PEM block (RSA, ECDSA P-256/384/521 or Ed25519) and
+ * Imports an unencrypted private key PEM — PKCS#8 `PRIVATE KEY` (RSA, ECDSA
+ * P-256/384/521 or Ed25519), PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY` — and
  * derives its public key.
  *
- * @throws {InvalidCaError} When the PEM is missing, of another type, or the key is
- *   malformed or of an unsupported algorithm.
+ * @throws {InvalidCaError} When the PEM is missing, encrypted, of another type, or the key
+ *   is malformed or of an unsupported algorithm or curve.
  */
-export async function importSigningKey(pem: string): Promise<SigningKey> {
-  const block = decodePem(pem)[0];
-  if (!block) throw new InvalidCaError("the CA private key holds no PEM block");
-  if (block.type === "RSA PRIVATE KEY" || block.type === "EC PRIVATE KEY") {
-    throw new InvalidCaError(
-      `the CA private key is a ${
-        JSON.stringify(block.type)
-      } PEM block; only PKCS#8 "PRIVATE KEY" blocks are supported (convert it with \`openssl pkcs8 -topk8 -nocrypt\`)`,
-    );
-  }
-  if (block.type !== "PRIVATE KEY") {
-    throw new InvalidCaError(
-      `the CA private key is a ${
-        JSON.stringify(block.type)
-      } PEM block; expected an unencrypted PKCS#8 "PRIVATE KEY" block`,
-    );
-  }
+export async function importSigningKey(
+  pem: string,
+  options: ImportSigningKeyOptions = {},
+): Promise<SigningKey> {
+  const fallbackCurveOid = options.certificateSpki && ecCurveOid(options.certificateSpki);
+  const key = readPrivateKeyPem(pem, fallbackCurveOid ? { fallbackCurveOid } : {});
   let params: Params;
   try {
-    params = pkcs8Params(block.der);
+    params = pkcs8Params(key.der);
   } catch (error) {
-    throw new InvalidCaError(
-      `the CA private key is not a valid PKCS#8 key: ${
-        error instanceof Error ? error.message : error
-      }`,
-      { cause: error },
-    );
+    if (!(error instanceof DerError)) throw error;
+    throw new InvalidCaError(`the CA private key is not a valid PKCS#8 key: ${error.message}`, {
+      cause: error,
+    });
   }
   let privateKey: CryptoKey;
   try {
-    privateKey = await crypto.subtle.importKey("pkcs8", block.der, params, true, ["sign"]);
+    privateKey = await crypto.subtle.importKey("pkcs8", key.der, params, true, ["sign"]);
   } catch (error) {
     throw new InvalidCaError(
-      `the CA private key cannot be imported as ${params.name}: ${
+      `the CA private key (${key.format}) cannot be imported as ${params.name}: ${
         error instanceof Error ? error.message : error
       }`,
       { cause: error },
@@ -163,15 +162,25 @@ function pkcs8Params(der: Uint8Array): Params {
   const oid = readOid(der, expectTag(oidTlv, Tag.oid, "an algorithm id"));
   if (oid === OID_RSA) return RSA_SIGNING;
   if (oid === OID_ED25519) return { name: "Ed25519" };
-  if (oid === OID_EC && curveTlv?.tag === Tag.oid) {
-    const curveOid = readOid(der, curveTlv);
-    const namedCurve = CURVE_BY_OID[curveOid];
-    if (namedCurve) return { name: "ECDSA", namedCurve };
-    throw new Error(`unsupported elliptic curve ${curveOid}; supported are P-256, P-384, P-521`);
+  if (oid === OID_EC) {
+    return {
+      name: "ECDSA",
+      namedCurve: namedCurve(readOid(der, expectTag(curveTlv, Tag.oid, "a named curve"))),
+    };
   }
-  throw new Error(
-    `unsupported key algorithm ${oid}; supported are RSA, ECDSA on P-256, P-384 or P-521, and Ed25519`,
+  throw new InvalidCaError(
+    `the CA private key uses the key algorithm ${oid}, which is not supported; supported are RSA, ECDSA on P-256, P-384 or P-521, and Ed25519`,
   );
+}
+
+/** The named curve of an elliptic-curve SubjectPublicKeyInfo; `undefined` for other keys. */
+function ecCurveOid(spki: Uint8Array): string | undefined {
+  try {
+    const [algorithm] = keyParts(spki);
+    return algorithm.startsWith(`${OID_EC}/`) ? algorithm.slice(OID_EC.length + 1) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -16,6 +16,8 @@ export interface PemBlock {
   der: Bytes;
   /** Whether the block carried RFC 1421 headers. */
   hasHeaders: boolean;
+  /** The RFC 1421 headers, such as `{ "Proc-Type": "4,ENCRYPTED" }`; empty when none. */
+  headers: Record<string, string>;
 }
 
 const BLOCK = /-----BEGIN ([^\r\n-]*)-----\r?\n([\s\S]*?)-----END \1-----/g;
@@ -28,9 +30,14 @@ export function decodePem(text: string): PemBlock[] {
     const [, type = "", rawBody = ""] = match;
     let body = rawBody;
     let hasHeaders = false;
+    const headers: Record<string, string> = {};
     const blank = body.search(/\r?\n\r?\n/);
     if (blank >= 0 && body.slice(0, blank).includes(":")) {
       hasHeaders = true;
+      for (const line of body.slice(0, blank).split(/\r?\n/)) {
+        const colon = line.indexOf(":");
+        if (colon > 0) headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+      }
       body = body.slice(blank).trimStart();
     }
     const compact = body.replace(/\s+/g, "");
@@ -40,7 +47,7 @@ export function decodePem(text: string): PemBlock[] {
     } catch {
       continue;
     }
-    blocks.push({ type, der, hasHeaders });
+    blocks.push({ type, der, hasHeaders, headers });
   }
   return blocks;
 }

@@ -16,6 +16,8 @@ Deno.test("decodePem() skips RFC 1421 headers and blocks that are not base64", (
     "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAQID\n-----END RSA PRIVATE KEY-----\n";
   const [block] = decodePem(withHeaders);
   assert.equal(block?.hasHeaders, true);
+  assert.deepEqual(block?.headers, { "Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00" });
+  assert.deepEqual(decodePem("-----BEGIN X-----\nAQID\n-----END X-----\n")[0]?.headers, {});
   assert.deepEqual([...block!.der], [1, 2, 3]);
   assert.deepEqual(decodePem("-----BEGIN X-----\n!!!!\n-----END X-----\n"), []);
   assert.deepEqual(decodePem("-----BEGIN X-----\nAQID\n-----END Y-----\n"), []);

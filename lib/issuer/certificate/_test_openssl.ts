@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { children, ContextTag, encodeSequence, encoding, readSingle } from "./_der.ts";
+import { decodePem, encodePem } from "./_pem.ts";
 
 /** A temporary directory that removes itself; use with `await using`. */
 export interface TempDir extends AsyncDisposable {
@@ -99,4 +101,17 @@ export async function opensslCsr(
 /** Seconds since the epoch, as `openssl verify -attime` wants them. */
 export function epochSeconds(ms: number): string {
   return String(Math.floor(ms / 1000));
+}
+
+/**
+ * A SEC1 `EC PRIVATE KEY` PEM re-encoded without its optional `parameters`, `publicKey`
+ * or both — what some tools write, and openssl cannot.
+ */
+export function sec1Without(pem: string, drop: "parameters" | "publicKey" | "both"): string {
+  const der = decodePem(pem).find((b) => b.type === "EC PRIVATE KEY")!.der;
+  const fields = children(der, readSingle(der)).filter((field) =>
+    !(field.tag === ContextTag.explicit0 && drop !== "publicKey") &&
+    !(field.tag === ContextTag.explicit1 && drop !== "parameters")
+  );
+  return encodePem("EC PRIVATE KEY", encodeSequence(...fields.map((f) => encoding(der, f))));
 }

@@ -18,7 +18,12 @@ export interface CaKeyPair {
    * order up to the root, as in the `tls.crt` of cert-manager's CA issuer secret.
    */
   caCertPem: string;
-  /** The CA's private key, an unencrypted PKCS#8 `PRIVATE KEY` PEM block (RSA, ECDSA or Ed25519). */
+  /**
+   * The CA's private key, unencrypted PEM in any format cert-manager writes: PKCS#8
+   * `PRIVATE KEY` (RSA, ECDSA or Ed25519), PKCS#1 `RSA PRIVATE KEY` or SEC1
+   * `EC PRIVATE KEY` (P-256, P-384 or P-521; a SEC1 key that names no curve takes the
+   * curve of an `EC PARAMETERS` block beside it, or else of the CA certificate's key).
+   */
   caKeyPem: string;
 }
 
@@ -97,8 +102,9 @@ export async function signCertificate(
       } may not sign certificates: its key usage lacks keyCertSign`,
     );
   }
-  const key = await importSigningKey(ca.caKeyPem);
-  if (!samePublicKey(key.spki, new Uint8Array(caCert.publicKey.rawData))) {
+  const caSpki = new Uint8Array(caCert.publicKey.rawData);
+  const key = await importSigningKey(ca.caKeyPem, { certificateSpki: caSpki });
+  if (!samePublicKey(key.spki, caSpki)) {
     throw new InvalidCaError(
       `the CA private key does not belong to the CA certificate ${JSON.stringify(caCert.subject)}`,
     );
