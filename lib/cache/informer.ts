@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../core/clock.ts";
 import type { KubeObject } from "../client/object.ts";
 import type { ResourceDescriptor } from "../client/resource.ts";
@@ -45,7 +46,9 @@ export interface InformerRunOptions {
    * Hears every failure the informer recovered from: failed requests (`watch`), a
    * transform or index function that threw (`apply`: the event was dropped) and handler
    * exceptions (`handler`); `fatal` for an unexpected error that stopped the informer.
-   * Default: `console.error`.
+   * Default: log it to LogTape under the category `certkit.informer` — a warning for
+   * `watch` and `apply`, an error for `handler` and `fatal` — with `resource`, `phase`,
+   * `error` and `retryInMs` as properties.
    */
   onError?: (error: unknown, context: InformerErrorContext) => void;
 }
@@ -121,14 +124,8 @@ export class Informer<T extends KubeObject> implements AsyncDisposable {
     this.resource = client.resource;
     this.transform = transform;
     this.store = new Store<T>(transform ? { transform } : {});
-    this.#onError = onError ?? ((error, context) => {
-      console.error(
-        `The informer of ${
-          describeResource(client.resource)
-        } recovered from a failure (${context.phase}):`,
-        error,
-      );
-    });
+    this.#onError = onError ??
+      ((error, context) => logInformerError(client.resource, error, context));
     this.#options = {
       ...rest,
       signal: this.#stop.signal,
@@ -284,5 +281,44 @@ export class Informer<T extends KubeObject> implements AsyncDisposable {
       );
     }
     this.#stopped.resolve();
+  }
+}
+
+/** The LogTape category of informers' logs: the library's `certkit`, then `informer`. */
+const INFORMER_LOG_CATEGORY = ["certkit", "informer"] as const;
+
+/**
+ * Logs a failure an informer recovered from (or, for `fatal`, stopped on) to LogTape under
+ * `certkit.informer` — the library's category scheme (`lib/runtime/logging.ts`), which this
+ * layer cannot import: a warning for a failed request (`watch`, retried) and a dropped
+ * event (`apply`), an error for a handler that threw and for `fatal`. The record carries
+ * `resource`, `phase`, `error` and, for `watch`, `retryInMs`.
+ */
+function logInformerError(
+  resource: ResourceDescriptor<KubeObject>,
+  error: unknown,
+  context: InformerErrorContext,
+): void {
+  const log = getLogger([...INFORMER_LOG_CATEGORY]);
+  const properties = { resource: describeResource(resource), ...context, error };
+  switch (context.phase) {
+    case "watch":
+      log.warning(
+        "The informer of {resource} failed to list or watch; it retries in {retryInMs} ms: {error}",
+        properties,
+      );
+      return;
+    case "apply":
+      log.warning(
+        "The informer of {resource} dropped an event: its transform or an index function threw: {error}",
+        properties,
+      );
+      return;
+    case "handler":
+      log.error("An event handler of the informer of {resource} threw: {error}", properties);
+      return;
+    case "fatal":
+      log.error("The informer of {resource} stopped on an unexpected error: {error}", properties);
+      return;
   }
 }

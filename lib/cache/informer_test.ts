@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
 import {
   type CertificateRequest,
   certificateRequest,
@@ -224,4 +225,53 @@ Deno.test("Informer: rejects a bad page size", async () => {
     () => new Informer(f.crs, { pageSize: 1.5 }),
     /pageSize must be a positive integer, got 1.5/,
   );
+});
+
+Deno.test("Informer: without onError, a failure goes to the certkit.informer logger, not the console", async () => {
+  await using f = fixture();
+  await f.server.load(certificateRequest("a"));
+  const records: LogRecord[] = [];
+  await configure({
+    sinks: { test: (record) => records.push(record) },
+    loggers: [
+      { category: ["certkit"], sinks: ["test"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], lowestLevel: "warning" },
+    ],
+  });
+  const consoleError = console.error;
+  const printed: unknown[] = [];
+  console.error = (...args: unknown[]) => printed.push(args);
+  const stop = new AbortController();
+  try {
+    const informer = new Informer(f.crs, { clock: f.clock, random: () => 0 });
+    const thrown = new Error("handler bug");
+    informer.addHandler({
+      onAdd: () => {
+        throw thrown;
+      },
+    });
+    const running = informer.start(stop.signal);
+    await informer.synced;
+    stop.abort();
+    await running;
+
+    assert.deepEqual(printed, []);
+    assert.equal(records.length, 1);
+    const [record] = records;
+    assert.deepEqual(record!.category, ["certkit", "informer"]);
+    assert.equal(record!.level, "error");
+    assert.deepEqual(record!.properties, {
+      resource: "certificaterequests.cert-manager.io",
+      phase: "handler",
+      error: thrown,
+    });
+    assert.equal(
+      record!.message.map((part) => typeof part === "string" ? part : String(part)).join(""),
+      "An event handler of the informer of certificaterequests.cert-manager.io threw: Error: handler bug",
+    );
+  } finally {
+    console.error = consoleError;
+    stop.abort();
+    await reset();
+  }
 });

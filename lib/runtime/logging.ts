@@ -15,6 +15,7 @@ import {
   type LogRecord,
   reset,
 } from "@logtape/logtape";
+import { errorDetailLines, errorSummary, serializeError } from "./_logging_errors.ts";
 
 /** The log levels, least severe first (LogTape's). */
 export type LogLevel = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
@@ -154,28 +155,60 @@ export interface LoggingOptions extends LoggingFlags {
    * JSON lines otherwise). Default: whether standard error is a terminal.
    */
   isTerminal?: boolean;
+  /**
+   * Whether errors in log records carry their stacks (each cause's too). Default: only
+   * when `level` is `debug` or `trace`; an operator reading `info` logs gets each error's
+   * name, message and cause chain, which say what failed, without the library's frames.
+   */
+  stacks?: boolean;
 }
 
-/**
- * One JSON object per line, with the properties (such as `controller` and `key`) at the
- * top level: `{"@timestamp":…,"level":"INFO","message":…,"logger":"certkit.controller",…}`.
- */
-const jsonLogFormatter: (record: LogRecord) => string = getJsonLinesFormatter({
+const logtapeJsonFormatter: (record: LogRecord) => string = getJsonLinesFormatter({
   properties: "flatten",
 });
 
 /**
- * Readable text: time, level, category, message, then the properties the message does not
- * mention as `key=value`, and an error's stack below.
+ * One JSON object per line, with the properties (such as `controller` and `key`) at the
+ * top level: `{"@timestamp":…,"level":"INFO","message":…,"logger":"certkit.controller",…}`.
+ * An error in the message reads `Name: message`; an error property is an object with its
+ * `name`, `message`, own fields, `cause` chain and (with `stacks`) `stack`.
  */
-const textLogFormatter: (record: LogRecord) => string = getTextFormatter({
-  timestamp: "rfc3339",
-  category: ".",
-  value: (value, inspect) =>
-    value instanceof Error ? `${value.name}: ${value.message}` : inspect(value),
-  format: ({ timestamp, level, category, message, record }) =>
-    `${timestamp ?? ""} ${level} ${category}: ${message}${describeProperties(record)}`,
-});
+function jsonLogFormatter(stacks: boolean): (record: LogRecord) => string {
+  return (record) => {
+    const properties: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(record.properties)) {
+      properties[name] = value instanceof Error ? serializeError(value, stacks) : value;
+    }
+    return logtapeJsonFormatter({ ...record, message: foldErrors(record.message), properties });
+  };
+}
+
+/** The message parts with every error value folded, as `Name: message`, into the text. */
+function foldErrors(message: readonly unknown[]): unknown[] {
+  const out: unknown[] = [message[0] ?? ""];
+  for (let i = 1; i < message.length; i += 2) {
+    const value = message[i];
+    const next = message[i + 1] ?? "";
+    if (value instanceof Error) out[out.length - 1] = `${out.at(-1)}${errorSummary(value)}${next}`;
+    else out.push(value, next);
+  }
+  return out;
+}
+
+/**
+ * Readable text: time, level, category, message, then the properties the message does not
+ * mention as `key=value`, and below, for each error property, its cause chain (and, with
+ * `stacks`, the stacks).
+ */
+function textLogFormatter(stacks: boolean): (record: LogRecord) => string {
+  return getTextFormatter({
+    timestamp: "rfc3339",
+    category: ".",
+    value: (value, inspect) => value instanceof Error ? errorSummary(value) : inspect(value),
+    format: ({ timestamp, level, category, message, record }) =>
+      `${timestamp ?? ""} ${level} ${category}: ${message}${describeProperties(record, stacks)}`,
+  });
+}
 
 /**
  * Sets LogTape up for the whole program (the library itself never does): every category
@@ -217,7 +250,8 @@ export async function configureLogging(options: LoggingOptions = {}): Promise<As
   if (!isLogLevel(level)) {
     throw new RangeError(`configureLogging: level must be a LogTape level, got ${level}`);
   }
-  const formatter = format === "json" ? jsonLogFormatter : textLogFormatter;
+  const stacks = options.stacks ?? (level === "debug" || level === "trace");
+  const formatter = format === "json" ? jsonLogFormatter(stacks) : textLogFormatter(stacks);
   await configure({
     sinks: { out: (record: LogRecord) => write(formatter(record)) },
     loggers: [
@@ -228,31 +262,29 @@ export async function configureLogging(options: LoggingOptions = {}): Promise<As
   return { [Symbol.asyncDispose]: () => reset() };
 }
 
-function describeProperties(record: LogRecord): string {
+function describeProperties(record: LogRecord, stacks: boolean): string {
   const raw = typeof record.rawMessage === "string" ? record.rawMessage : "";
   let out = "";
-  let stack = "";
+  let details = "";
   for (const [name, value] of Object.entries(record.properties)) {
-    if (value instanceof Error && value.stack) stack += `\n${indent(value.stack)}`;
+    if (value instanceof Error) {
+      for (const line of errorDetailLines(value, stacks)) details += `\n    ${line}`;
+    }
     if (raw.includes(`{${name}}`)) continue;
     out += ` ${name}=${describeValue(value)}`;
   }
-  return out + stack;
+  return out + details;
 }
 
 function describeValue(value: unknown): string {
   if (typeof value === "string") return /^[\w./:@-]+$/.test(value) ? value : JSON.stringify(value);
-  if (value instanceof Error) return JSON.stringify(value.message);
+  if (value instanceof Error) return JSON.stringify(errorSummary(value));
   if (typeof value === "bigint") return value.toString();
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
     return String(value);
   }
-}
-
-function indent(text: string): string {
-  return text.split("\n").map((line) => `    ${line}`).join("\n");
 }
 
 const encoder = new TextEncoder();

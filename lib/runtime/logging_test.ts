@@ -88,3 +88,65 @@ Deno.test("configureLogging: a second call before disposing the first fails", as
     await first[Symbol.asyncDispose]();
   }
 });
+
+/** An error like the client's, with an own field and a fixed stack. */
+class ApiError extends Error {
+  override name = "ApiError";
+  readonly code = 500;
+}
+
+function failure(): Error {
+  const root = new TypeError("connection reset by peer");
+  root.stack = "TypeError: connection reset by peer\n    at read (conn.ts:1:1)";
+  const error = new ApiError("the API server answered 500 to PATCH", { cause: root });
+  error.stack = "ApiError: the API server answered 500 to PATCH\n    at patch (client.ts:2:2)";
+  return error;
+}
+
+const TIME = /^\d{4}-\d\d-\d\dT[\d:.]+Z/;
+
+Deno.test("configureLogging: JSON lines hold an error's name, message, fields and cause chain", async () => {
+  const log = () =>
+    libraryLogger("c").with({ key: "ns/a" }).error("Reconciler error: {error}", {
+      error: failure(),
+    });
+  const [info] = await capture({ format: "json", level: "info" }, log);
+  assert.equal(
+    info!.replace(/"@timestamp":"[^"]+"/, '"@timestamp":"T"'),
+    '{"@timestamp":"T","level":"ERROR","message":"Reconciler error: ApiError: the API server answered 500 to PATCH","logger":"certkit.c","key":"ns/a","error":{"name":"ApiError","message":"the API server answered 500 to PATCH","code":500,"cause":{"name":"TypeError","message":"connection reset by peer"}}}\n',
+  );
+  // At debug, each error of the chain also carries its stack.
+  const [debug] = await capture({ format: "json", level: "debug" }, log);
+  assert.deepEqual(JSON.parse(debug!).error, {
+    name: "ApiError",
+    message: "the API server answered 500 to PATCH",
+    code: 500,
+    cause: {
+      name: "TypeError",
+      message: "connection reset by peer",
+      stack: "TypeError: connection reset by peer\n    at read (conn.ts:1:1)",
+    },
+    stack: "ApiError: the API server answered 500 to PATCH\n    at patch (client.ts:2:2)",
+  });
+});
+
+Deno.test("configureLogging: text shows an error's cause chain below the line, stacks at debug", async () => {
+  const log = () => libraryLogger("c").warning("Watch failed.", { error: failure() });
+  const [info] = await capture({ format: "text", level: "info" }, log);
+  assert.equal(
+    info!.replace(TIME, "T"),
+    'T WRN certkit.c: Watch failed. error="ApiError: the API server answered 500 to PATCH"\n' +
+      "    caused by: TypeError: connection reset by peer\n",
+  );
+  const [debug] = await capture({ format: "text", level: "debug" }, log);
+  assert.equal(
+    debug!.replace(TIME, "T"),
+    'T WRN certkit.c: Watch failed. error="ApiError: the API server answered 500 to PATCH"\n' +
+      "    ApiError: the API server answered 500 to PATCH\n" +
+      "        at patch (client.ts:2:2)\n" +
+      "    caused by: TypeError: connection reset by peer\n" +
+      "        at read (conn.ts:1:1)\n",
+  );
+  const [forced] = await capture({ format: "text", level: "info", stacks: true }, log);
+  assert.equal(forced, debug!.replace(TIME, forced!.match(TIME)![0]));
+});
