@@ -10,24 +10,16 @@
  * fails and says to run tests/real/build.sh).
  */
 import assert from "node:assert/strict";
-import {
-  type ConformanceContext,
-  type ConformanceOptions,
-  runConformanceCases,
-} from "../../lib/testing/mod.ts";
-import {
-  generateCa,
-  isNotFound,
-  type KubeObject,
-  ResourceClient,
-  type ResourceDescriptor,
-} from "../../mod.ts";
+import { type ConformanceOptions, runConformanceCases } from "../../lib/testing/mod.ts";
 import {
   SimpleClusterIssuer,
   SimpleIssuer,
   type SimpleIssuerSpec,
 } from "../../examples/simple/api.ts";
-import { simpleSigner } from "../../examples/simple/signer.ts";
+import {
+  CONFORMANCE_CLUSTER_RESOURCE_NAMESPACE as CLUSTER_RESOURCE_NAMESPACE,
+  simpleConformanceOptions,
+} from "../../examples/simple/conformance_issuer.ts";
 import {
   adminRequest,
   DEFAULT_BIN_DIR,
@@ -44,69 +36,8 @@ const ignoreNote = target !== "real"
   ? " [SKIPPED: no etcd/kube-apiserver in tests/real/bin; run tests/real/build.sh]"
   : "";
 
-interface Secret extends KubeObject {
-  type?: string;
-  data?: Record<string, string>;
-}
-
-const SECRETS: ResourceDescriptor<Secret> = {
-  group: "",
-  version: "v1",
-  plural: "secrets",
-  kind: "Secret",
-  namespaced: true,
-};
-
-const CLUSTER_RESOURCE_NAMESPACE = "simple-issuer";
-const { check, sign } = simpleSigner({ clusterResourceNamespace: CLUSTER_RESOURCE_NAMESPACE });
-
-/** As in examples/simple/conformance_test.ts: a CA Secret and a (cluster) issuer. */
-async function createIssuer({ client, namespace, name, scope }: ConformanceContext) {
-  const ca = await generateCa({ commonName: `Conformance CA ${name}`, now: Date.now() });
-  const type = scope === "cluster" ? SimpleClusterIssuer : SimpleIssuer;
-  const secretNamespace = type.namespaced ? namespace : CLUSTER_RESOURCE_NAMESPACE;
-  const secrets = new ResourceClient(client, SECRETS);
-  await secrets.create({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: `${name}-ca`, namespace: secretNamespace },
-    type: "kubernetes.io/tls",
-    data: { "tls.crt": btoa(ca.certPem), "tls.key": btoa(ca.keyPem) },
-  });
-  const issuers: ResourceDescriptor<KubeObject & { spec?: SimpleIssuerSpec }> = {
-    group: type.group,
-    version: type.version,
-    plural: type.plural,
-    kind: type.kind,
-    namespaced: type.namespaced,
-  };
-  await new ResourceClient(client, issuers).create({
-    apiVersion: type.apiVersion,
-    kind: type.kind,
-    metadata: { name, ...(type.namespaced ? { namespace } : {}) },
-    spec: { secretName: `${name}-ca` },
-  });
-  return {
-    ref: { group: type.group, kind: type.kind, name, ...(type.namespaced ? { namespace } : {}) },
-    cleanup: async () => {
-      if (type.namespaced) return;
-      await secrets.delete(`${name}-ca`, { namespace: secretNamespace }).catch((error) => {
-        if (!isNotFound(error)) throw error;
-      });
-    },
-  };
-}
-
 function options(kubeconfig: string, installCrds: boolean): ConformanceOptions<SimpleIssuerSpec> {
-  return {
-    issuerTypes: [SimpleIssuer, SimpleClusterIssuer],
-    fieldManager: "simple.certkit.dev",
-    check,
-    sign,
-    namespaces: [CLUSTER_RESOURCE_NAMESPACE],
-    createIssuer,
-    target: { kubeconfig, installCrds },
-  };
+  return simpleConformanceOptions({ kubeconfig, installCrds });
 }
 
 Deno.test({
