@@ -803,3 +803,96 @@ function field(value: unknown, key: string): unknown {
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A kubeconfig (YAML) that connects to the cluster with a bearer token only: its server,
+ * the cluster CA, the token and a default namespace, as a pod's service account would.
+ *
+ * @example
+ * ```ts ignore
+ * const token = await createServiceAccountToken(cluster, "issuers", "issuer");
+ * await Deno.writeTextFile("sa.kubeconfig", tokenKubeconfig(cluster, token, "issuers"));
+ * ```
+ *
+ * @param cluster the running cluster (its URL and CA)
+ * @param token the bearer token, e.g. from {@linkcode createServiceAccountToken}
+ * @param namespace the context's namespace
+ * @returns the kubeconfig text
+ */
+export function tokenKubeconfig(
+  cluster: Pick<RealCluster, "url" | "caPem">,
+  token: string,
+  namespace: string,
+): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: real",
+    "  cluster:",
+    `    server: ${cluster.url}`,
+    `    certificate-authority-data: ${btoa(cluster.caPem)}`,
+    "users:",
+    "- name: token",
+    "  user:",
+    `    token: ${token}`,
+    "contexts:",
+    "- name: real",
+    "  context:",
+    "    cluster: real",
+    "    user: token",
+    `    namespace: ${namespace}`,
+    "current-context: real",
+    "",
+  ].join("\n");
+}
+
+/** What a {@linkcode subjectAccessReview} asks: may `user` (in `groups`) do this? */
+export interface AccessQuestion {
+  /** The user, e.g. `system:serviceaccount:NS:NAME`. */
+  user: string;
+  /** The user's groups. */
+  groups?: readonly string[];
+  /** The API group (`""` for the core group). */
+  group: string;
+  /** The resource, e.g. `leases`. */
+  resource: string;
+  /** The subresource, e.g. `status`. */
+  subresource?: string;
+  /** The verb. */
+  verb: string;
+  /** The namespace; omitted for the cluster scope. */
+  namespace?: string;
+  /** The object's name. */
+  name?: string;
+}
+
+/**
+ * Asks the API server's authorizer (as the admin, with a SubjectAccessReview) whether a user
+ * may make a request.
+ *
+ * @param cluster the running cluster
+ * @param question the user and the request's attributes
+ * @returns `status.allowed` of the review
+ */
+export async function subjectAccessReview(
+  cluster: Pick<RealCluster, "url" | "caPem" | "adminCertPem" | "adminKeyPem">,
+  question: AccessQuestion,
+): Promise<boolean> {
+  const { user, groups, ...attributes } = question;
+  const res = await adminRequest(
+    cluster,
+    "POST",
+    "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+    {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SubjectAccessReview",
+      spec: { user, groups: [...(groups ?? [])], resourceAttributes: attributes },
+    },
+  );
+  const allowed = field(field(res.body, "status"), "allowed");
+  if (res.status !== 201) {
+    throw new Error(`SubjectAccessReview failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  return allowed === true;
+}
