@@ -175,7 +175,8 @@ function duration(what: string, value: number | undefined, fallback: number): nu
  *    Lease is released — `holderIdentity: ""`, `leaseDurationSeconds: 1`, both times now —
  *    so a follower takes over on its next try instead of waiting for expiry. `run`
  *    resolves (or rejects with `leading`'s error). `leading` settling by itself ends
- *    leadership the same way.
+ *    leadership the same way. A candidate stopped while its claim was in flight (the
+ *    server may have applied it unanswered) releases the Lease too, if it names it.
  *
  * Durations are validated as client-go does: `leaseDuration > renewDeadline >
  * retryPeriod × 1.2`.
@@ -227,6 +228,8 @@ export class LeaderElector {
   #observedRaw: string | undefined;
   #observedTime = 0;
   #leading = false;
+  /** A create or update of the Lease was cut off by the campaign's abort: it may have landed. */
+  #writeInterrupted = false;
   #running = false;
 
   /**
@@ -313,7 +316,13 @@ export class LeaderElector {
     signal: AbortSignal,
     leading: (leaderSignal: AbortSignal) => Promise<void>,
   ): Promise<void> {
-    if (!await this.#acquire(signal)) return;
+    this.#writeInterrupted = false;
+    if (!await this.#acquire(signal)) {
+      // Stopped while a claim was in flight: the server may have applied it after all, and
+      // nobody would hand the lease over before it expires. Release it if it is ours.
+      if (this.#writeInterrupted && this.#releaseOnCancel) await this.#release();
+      return;
+    }
     await this.#lead(signal, leading);
   }
 
@@ -497,7 +506,10 @@ export class LeaderElector {
 
   /** Logs a failed request on the Lease, unless it failed because `signal` aborted. */
   #failed(what: string, error: unknown, signal: AbortSignal): void {
-    if (signal.aborted) return;
+    if (signal.aborted) {
+      if (what !== "read") this.#writeInterrupted = true;
+      return;
+    }
     this.#log.error("{identity} could not {what} the lease {lease}: {error}", {
       identity: this.identity,
       what,

@@ -11,7 +11,7 @@ import {
   type LeaderElectorOptions,
   LeadershipLostError,
 } from "./leader_election.ts";
-import { LeaseLock, LEASES, type LeaseSpec } from "./lease_lock.ts";
+import { type LeaderElectionRecord, LeaseLock, LEASES, type LeaseSpec } from "./lease_lock.ts";
 import { Registry } from "./registry.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -321,6 +321,33 @@ Deno.test("run resolves without leading when stopped while another holds the lea
   assert.equal(runB.outcome.error, undefined);
   assert.ok(Number.isNaN(runB.led.from));
   assert.equal(f.spec()?.holderIdentity, "a");
+});
+
+Deno.test("stopped while its claim is in flight, a candidate releases the lease if the claim landed", async () => {
+  await using f = fixture();
+  /** A Lease lock whose first update lands on the server but is answered only after abort. */
+  class LateAnswerLock extends LeaseLock {
+    updates = 0;
+    override async update(record: LeaderElectionRecord, signal?: AbortSignal): Promise<void> {
+      await super.update(record);
+      if (++this.updates > 1 || signal === undefined) return;
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+      throw signal.reason;
+    }
+  }
+  // An expired lease by someone else, so that the claim is an update.
+  await f.elector("old").run(new AbortController().signal, async () => {});
+  const lock = new LateAnswerLock(f.client, { namespace: "kube-system", name: "issuer" });
+  const a = f.elector("a", { lock });
+  const run = f.start(a);
+  await f.until(() => lock.updates === 1);
+  assert.equal(f.spec()?.holderIdentity, "a"); // the claim landed, unanswered
+  run.stop.abort();
+  await run.done;
+  assert.equal(run.outcome.error, undefined);
+  assert.ok(Number.isNaN(run.led.from)); // it never led
+  assert.equal(f.spec()?.holderIdentity, ""); // but it handed the lease over
+  assert.equal(f.spec()?.leaseDurationSeconds, 1);
 });
 
 Deno.test("the elector records `<identity> became leader` and `stopped leading` on the Lease", async () => {
