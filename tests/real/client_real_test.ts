@@ -31,36 +31,10 @@ import { FakeClock } from "../../lib/testing/fake_clock.ts";
 import {
   adminRequest,
   createServiceAccountToken,
-  DEFAULT_BIN_DIR,
   type RealCluster,
-  realClusterBinariesPresent,
   startRealCluster,
 } from "./real_cluster.ts";
-
-const target = Deno.env.get("CONFORMANCE_TARGET") ?? "fake";
-const required = Deno.env.get("REAL_APISERVER_REQUIRED") === "1";
-const present = realClusterBinariesPresent();
-const ignoreNote = target !== "real"
-  ? ` [SKIPPED: CONFORMANCE_TARGET=${target}; set CONFORMANCE_TARGET=real to run against a real kube-apiserver]`
-  : !present && !required
-  ? " [SKIPPED: no etcd/kube-apiserver in tests/real/bin; run tests/real/build.sh]"
-  : "";
-
-function realTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
-  Deno.test({
-    name: name + ignoreNote,
-    ignore: ignoreNote !== "",
-    fn: async (t) => {
-      if (!present) {
-        throw new Error(
-          `REAL_APISERVER_REQUIRED=1 but ${DEFAULT_BIN_DIR}/{etcd,kube-apiserver} are missing: ` +
-            "run tests/real/build.sh",
-        );
-      }
-      await fn(t);
-    },
-  });
-}
+import { realTest } from "./_real_test.ts";
 
 interface Secret extends KubeObject {
   type?: string;

@@ -20,36 +20,16 @@ import {
   CONFORMANCE_CLUSTER_RESOURCE_NAMESPACE as CLUSTER_RESOURCE_NAMESPACE,
   simpleConformanceOptions,
 } from "../../examples/simple/conformance_issuer.ts";
-import {
-  adminRequest,
-  DEFAULT_BIN_DIR,
-  realClusterBinariesPresent,
-  startRealCluster,
-} from "./real_cluster.ts";
-
-const target = Deno.env.get("CONFORMANCE_TARGET") ?? "fake";
-const required = Deno.env.get("REAL_APISERVER_REQUIRED") === "1";
-const present = realClusterBinariesPresent();
-const ignoreNote = target !== "real"
-  ? ` [SKIPPED: CONFORMANCE_TARGET=${target}; set CONFORMANCE_TARGET=real to run against a real kube-apiserver]`
-  : !present && !required
-  ? " [SKIPPED: no etcd/kube-apiserver in tests/real/bin; run tests/real/build.sh]"
-  : "";
+import { adminRequest, startRealCluster } from "./real_cluster.ts";
+import { realTest } from "./_real_test.ts";
 
 function options(kubeconfig: string, installCrds: boolean): ConformanceOptions<SimpleIssuerSpec> {
   return simpleConformanceOptions({ kubeconfig, installCrds });
 }
 
-Deno.test({
-  name: "the example issuer passes the conformance kit on a real kube-apiserver" + ignoreNote,
-  ignore: ignoreNote !== "",
-  fn: async (t) => {
-    if (!present) {
-      throw new Error(
-        `REAL_APISERVER_REQUIRED=1 but ${DEFAULT_BIN_DIR}/{etcd,kube-apiserver} are missing: ` +
-          "run tests/real/build.sh",
-      );
-    }
+realTest(
+  "the example issuer passes the conformance kit on a real kube-apiserver",
+  async (t) => {
     await using cluster = await startRealCluster();
 
     await t.step("without the CRDs and without installCrds, the kit names them", async () => {
@@ -118,4 +98,4 @@ Deno.test({
       assert.equal(phase(CLUSTER_RESOURCE_NAMESPACE), "Terminating");
     });
   },
-});
+);

@@ -14,32 +14,8 @@ import type { Transport } from "../../lib/client/transport.ts";
 import { EVENTS, KubeEventRecorder } from "../../lib/runtime/event_recorder.ts";
 import { LeaderElector, type LeaderElectorOptions } from "../../lib/runtime/leader_election.ts";
 import { LeaseLock, LEASES } from "../../lib/runtime/lease_lock.ts";
-import { DEFAULT_BIN_DIR, realClusterBinariesPresent, startRealCluster } from "./real_cluster.ts";
-
-const target = Deno.env.get("CONFORMANCE_TARGET") ?? "fake";
-const required = Deno.env.get("REAL_APISERVER_REQUIRED") === "1";
-const present = realClusterBinariesPresent();
-const ignoreNote = target !== "real"
-  ? ` [SKIPPED: CONFORMANCE_TARGET=${target}; set CONFORMANCE_TARGET=real to run against a real kube-apiserver]`
-  : !present && !required
-  ? " [SKIPPED: no etcd/kube-apiserver in tests/real/bin; run tests/real/build.sh]"
-  : "";
-
-function realTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({
-    name: name + ignoreNote,
-    ignore: ignoreNote !== "",
-    fn: async () => {
-      if (!present) {
-        throw new Error(
-          `REAL_APISERVER_REQUIRED=1 but ${DEFAULT_BIN_DIR}/{etcd,kube-apiserver} are missing: ` +
-            "run tests/real/build.sh",
-        );
-      }
-      await fn();
-    },
-  });
-}
+import { startRealCluster } from "./real_cluster.ts";
+import { realTest } from "./_real_test.ts";
 
 /** A transport that wakes waiters after each response, so tests wait for requests, not time. */
 function observed(base: Transport) {
