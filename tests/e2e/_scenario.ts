@@ -19,8 +19,14 @@
  */
 import { strict as assert } from "node:assert";
 import { stringify as stringifyYaml } from "yaml";
-import { type Proc, startExample, terminate } from "./_example_process.ts";
-import { KEY_ALGORITHMS, type Kubectl, makeCa, makeCsr, openssl } from "./_tools.ts";
+import { type Proc, startExample, terminate } from "../_support/deno_process.ts";
+import {
+  KEY_ALGORITHMS,
+  type Kubectl,
+  makeCa,
+  makeCsr,
+  openssl,
+} from "../_support/kubectl_tools.ts";
 
 /** The example's API group. */
 export const GROUP = "simple.certkit.dev";

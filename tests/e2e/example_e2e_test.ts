@@ -11,9 +11,14 @@
  * @module
  */
 import { strict as assert } from "node:assert";
-import { type Proc, spawnDeno, taskArgs, terminate } from "./_example_process.ts";
+import { type Proc, spawnDeno, taskArgs, terminate } from "../_support/deno_process.ts";
 import { runExampleScenario } from "./_scenario.ts";
-import { checkedKubectl, kubeconfigKubectl, missingTools, REPO } from "./_tools.ts";
+import {
+  checkedKubectl,
+  kubeconfigKubectl,
+  missingTools,
+  REPO,
+} from "../_support/kubectl_tools.ts";
 
 const CLUSTER_RESOURCE_NAMESPACE = "e2e-issuer";
 const CRD_FILES = [

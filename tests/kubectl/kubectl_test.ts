@@ -16,9 +16,9 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { REAL_UNAVAILABLE, TARGET_KIND } from "../conformance/_target.ts";
 import { type RealCluster, startRealCluster } from "../real/real_cluster.ts";
 import { Lines } from "../_support/lines.ts";
+import { taskArgs } from "../_support/deno_process.ts";
+import { KUBECTL, missingTools, REPO } from "../_support/kubectl_tools.ts";
 
-const KUBECTL = Deno.env.get("KUBECTL") ?? "kubectl";
-const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const CRD_FILE = fileURLToPath(
   new URL(
     "../../testdata/cert-manager-crds/cert-manager.io_certificaterequests.yaml",
@@ -26,24 +26,8 @@ const CRD_FILE = fileURLToPath(
   ),
 );
 
-/** Why `command args` cannot run here, or `undefined`. */
-async function missing(command: string, args: string[]): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command(command, {
-      args,
-      stdout: "null",
-      stderr: "null",
-      env: { HOME: Deno.env.get("TMPDIR") ?? "/tmp" },
-    }).output();
-    return out.success ? undefined : `${command} ${args.join(" ")} failed (exit ${out.code})`;
-  } catch (e) {
-    return `${command} is not installed (${(e as Error).message})`;
-  }
-}
-
 /** Why this test cannot run here, or `undefined`. */
-const UNAVAILABLE: string | undefined = (await missing(KUBECTL, ["version", "--client"])) ??
-  (await missing("openssl", ["version"])) ?? REAL_UNAVAILABLE;
+const UNAVAILABLE: string | undefined = (await missingTools()) ?? REAL_UNAVAILABLE;
 
 /** What a kubectl run printed. */
 interface Result {
@@ -58,23 +42,15 @@ interface Server extends AsyncDisposable {
   kubeconfig: string;
 }
 
-/**
- * The command line of deno.json's `apiserver` task, run with the running deno, so the
- * test's SIGTERM reaches the server itself rather than the task runner.
- */
-async function apiserverCommand(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`));
-  const task = String(config.tasks?.apiserver ?? "");
-  const words = task.split(/\s+/).filter(Boolean);
-  assert.match(words[0] ?? "", /(^|\/)deno$/, `unexpected apiserver task: ${task}`);
-  return words.slice(1);
-}
-
 /** Starts the standalone fake (`deno task apiserver --kubeconfig FILE`) as a child process. */
 async function startFake(dir: string): Promise<Server> {
   const kubeconfig = `${dir}/fake.kubeconfig`;
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...await apiserverCommand(), "--kubeconfig", kubeconfig],
+    args: [
+      ...await taskArgs("apiserver", "lib/testing/apiserver/main.ts"),
+      "--kubeconfig",
+      kubeconfig,
+    ],
     cwd: REPO,
     stdin: "null",
     stdout: "piped",

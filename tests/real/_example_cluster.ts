@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { checkedKubectl, type Kubectl, missingTools, REPO } from "../e2e/_tools.ts";
+import { checkedKubectl, type Kubectl, missingTools, REPO } from "../_support/kubectl_tools.ts";
 import {
   createServiceAccountToken,
   DEFAULT_BIN_DIR,

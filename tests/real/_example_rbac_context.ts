@@ -8,10 +8,10 @@
  * @module
  */
 import { stringify as stringifyYaml } from "yaml";
-import type { Proc } from "../e2e/_example_process.ts";
+import type { Proc } from "../_support/deno_process.ts";
 import type { Permission } from "../e2e/_rbac_rules.ts";
 import { conditionPatch, READY } from "../e2e/_scenario.ts";
-import type { Kubectl } from "../e2e/_tools.ts";
+import type { Kubectl } from "../_support/kubectl_tools.ts";
 import { ISSUER_SA } from "./_example_cluster.ts";
 import { type RealCluster, subjectAccessReview } from "./real_cluster.ts";
 

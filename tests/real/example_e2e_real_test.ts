@@ -15,7 +15,7 @@
  */
 import { strict as assert } from "node:assert";
 import { runExampleScenario } from "../e2e/_scenario.ts";
-import { checkedKubectl } from "../e2e/_tools.ts";
+import { checkedKubectl } from "../_support/kubectl_tools.ts";
 import {
   adminKubectl,
   DEPLOY_NAMESPACE,

@@ -19,7 +19,7 @@
  */
 import { strict as assert } from "node:assert";
 import { stringify as stringifyYaml } from "yaml";
-import { startExample, terminate } from "../e2e/_example_process.ts";
+import { startExample, terminate } from "../_support/deno_process.ts";
 import {
   describeRemoval,
   describeRule,
@@ -30,7 +30,7 @@ import {
   subtract,
 } from "../e2e/_rbac_rules.ts";
 import { READY } from "../e2e/_scenario.ts";
-import { KEY_ALGORITHMS, makeCa, makeCsr, REPO } from "../e2e/_tools.ts";
+import { KEY_ALGORITHMS, makeCa, makeCsr, REPO } from "../_support/kubectl_tools.ts";
 import {
   adminKubectl,
   DEPLOY_NAMESPACE,

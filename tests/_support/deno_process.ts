@@ -6,8 +6,8 @@
  * @module
  */
 import { strict as assert } from "node:assert";
-import { Lines } from "../_support/lines.ts";
-import { REPO } from "./_tools.ts";
+import { Lines } from "./lines.ts";
+import { REPO } from "./kubectl_tools.ts";
 
 /** A child process with its output read line by line. */
 export interface Proc {
