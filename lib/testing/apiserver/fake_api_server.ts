@@ -56,6 +56,7 @@ import { crdStatus, resourcesFromCrd } from "./_crd.ts";
 import { serveDiscovery } from "./_discovery_routes.ts";
 import { tableWatchEvents, toTable, wantsTable } from "./_table.ts";
 import { generateServingCertificates, type ServingCertificates } from "./tls.ts";
+import { startTlsFront } from "./_tls_front.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
 import { goJsonSyntaxError, goJsonTypeName } from "./_patch/go_json.ts";
 import { parseAllDocuments } from "yaml";
@@ -509,23 +510,46 @@ export class FakeApiServer implements AsyncDisposable {
       : options.tls || undefined;
     const stop = new AbortController();
     const { promise: ready, resolve } = Promise.withResolvers<Deno.NetAddr>();
-    const handler = (req: Request) => this.#handle(req, undefined);
-    const serveOptions = {
-      hostname,
-      port: options.port ?? 0,
+    const handler = (req: Request, info: Deno.ServeHandlerInfo) => {
+      // Touching `req.signal` (as `new Request(req, …)` does too) makes Deno print its
+      // legacy-abort notice, so the request is rebuilt from its parts with a signal from
+      // `info.completed`: it aborts once the response is sent, or the client has gone
+      // (which ends a watch).
+      const done = new AbortController();
+      info.completed.then(() => done.abort(), (error: unknown) => done.abort(error));
+      const request = new Request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: done.signal,
+      });
+      return this.#handle(request, undefined);
+    };
+    // HTTPS: TLS is terminated in front of a plain server on loopback (see _tls_front.ts:
+    // Deno.serve's own TLS sockets stall 40 ms per response on Nagle's algorithm).
+    const server = Deno.serve({
+      hostname: certs ? "127.0.0.1" : hostname,
+      port: certs ? 0 : options.port ?? 0,
       signal: stop.signal,
       onListen: (addr: Deno.NetAddr) => resolve(addr),
-    };
-    const server = certs
-      ? Deno.serve({ ...serveOptions, cert: certs.certPem, key: certs.keyPem }, handler)
-      : Deno.serve(serveOptions, handler);
+    }, handler);
     const addr = await ready;
+    const front = certs
+      ? startTlsFront({
+        hostname,
+        port: options.port ?? 0,
+        certPem: certs.certPem,
+        keyPem: certs.keyPem,
+        backendPort: addr.port,
+      })
+      : undefined;
+    const port = front?.port ?? addr.port;
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    const url = `${certs ? "https" : "http"}://${host}:${addr.port}`;
+    const url = `${certs ? "https" : "http"}://${host}:${port}`;
     let closed: Promise<void> | undefined;
     const listening: ListeningApiServer = {
       url,
-      port: addr.port,
+      port,
       caCertPem: certs?.caCertPem,
       kubeconfig: (o = {}) =>
         kubeconfigYaml({
@@ -537,6 +561,7 @@ export class FakeApiServer implements AsyncDisposable {
       close: () => {
         closed ??= (async () => {
           this.cutWatches();
+          await front?.close();
           stop.abort();
           await server.finished;
           this.#listeners.delete(listening);
