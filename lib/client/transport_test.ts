@@ -130,3 +130,43 @@ Deno.test("fetchTransport refuses what Deno cannot do, naming the kubeconfig fie
   using same = fetchTransport({ ...base, tlsServerName: "10.0.0.1" });
   assert.equal(typeof same, "function");
 });
+
+Deno.test("fetchTransport asks for HTTP/1.1, not HTTP/2, over HTTPS", async () => {
+  // Over HTTP/2, Deno's fetch sends a body of more than ~1 KiB in a segment that waits 40 ms
+  // for the server's delayed ACK (no TCP_NODELAY): the transport must not negotiate it.
+  const certs = await generateServingCertificates({ hosts: ["127.0.0.1"] });
+  using listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: certs.certPem,
+    key: certs.keyPem,
+    alpnProtocols: ["h2", "http/1.1"],
+  });
+  const served = (async () => {
+    using conn = await listener.accept();
+    const { alpnProtocol } = await conn.handshake();
+    const buffer = new Uint8Array(4096);
+    let request = "";
+    while (!request.includes("\r\n\r\n")) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      request += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    await conn.write(
+      new TextEncoder().encode(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+      ),
+    );
+    return { alpnProtocol, requestLine: request.split("\r\n")[0] };
+  })();
+  using transport = fetchTransport({
+    server: `https://127.0.0.1:${listener.addr.port}`,
+    caCertsPem: [certs.caCertPem],
+    namespace: "default",
+  });
+  const response = await transport(new Request(`https://127.0.0.1:${listener.addr.port}/version`));
+  assert.equal(await response.text(), "ok");
+  const { alpnProtocol, requestLine } = await served;
+  assert.equal(alpnProtocol, "http/1.1");
+  assert.equal(requestLine, "GET /version HTTP/1.1");
+});
