@@ -27,6 +27,8 @@ export const FIELD_MANAGER = "simpleissuer.simple.certkit.dev";
 export const LEASE_NAME = "simple-issuer-leader-election";
 /** Where SimpleClusterIssuers' Secrets are when neither the flag nor `POD_NAMESPACE` says. */
 export const DEFAULT_CLUSTER_RESOURCE_NAMESPACE = "simple-issuer";
+/** The most `--workers` accepted. */
+export const MAX_WORKERS = 1000;
 
 /** The program's settings, from its flags. */
 export interface Flags {
@@ -50,6 +52,8 @@ export interface Flags {
   logFormat: LogFormat | undefined;
   /** `--log-level`. */
   logLevel: LogLevel;
+  /** `--workers`: how many requests (and issuers) each controller reconciles at once. */
+  workers: number;
 }
 
 /** What {@linkcode parseFlags} found: the settings, or a request for help. */
@@ -101,6 +105,9 @@ Flags:
   --max-retry-duration DURATION
         How long a request whose signing fails is retried, as a Go duration such as 30m or
         1h30m. Default: 1h.
+  --workers N
+        How many keys each controller reconciles at once (controller-runtime's
+        MaxConcurrentReconciles), an integer from 1 to ${MAX_WORKERS}. Default: 1.
   --log-format json|text
         Default: text on a terminal, JSON lines otherwise.
   --log-level trace|debug|info|warning|error|fatal
@@ -119,6 +126,7 @@ const VALUE_FLAGS: readonly string[] = [
   "max-retry-duration",
   "log-format",
   "log-level",
+  "workers",
 ];
 const LOG_LEVELS: readonly string[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 const TRUE = ["1", "t", "T", "true", "TRUE", "True"];
@@ -183,6 +191,7 @@ export function parseFlags(args: readonly string[], env: FlagEnvironment = {}): 
     maxRetryDurationMs: 60 * 60_000,
     logFormat: undefined,
     logLevel: "info",
+    workers: 1,
   };
   let help = false;
   for (let i = 0; i < args.length; i++) {
@@ -269,6 +278,18 @@ export function parseFlags(args: readonly string[], env: FlagEnvironment = {}): 
         }
         flags.logLevel = value as LogLevel;
         break;
+      case "workers": {
+        const workers = /^\d+$/.test(value) ? Number(value) : NaN;
+        if (!(workers >= 1 && workers <= MAX_WORKERS)) {
+          throw new FlagError(
+            `invalid value ${
+              JSON.stringify(value)
+            } for flag --workers: want a whole number from 1 to ${MAX_WORKERS}`,
+          );
+        }
+        flags.workers = workers;
+        break;
+      }
     }
   }
   return { help, flags };
@@ -330,12 +351,14 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
       server: connection.server,
       clusterResourceNamespace: flags.clusterResourceNamespace,
       leaderElect: flags.leaderElect,
+      workers: flags.workers,
     });
     await (options.runIssuer ?? runIssuer)({
       issuerTypes: [SimpleIssuer, SimpleClusterIssuer],
       fieldManager: FIELD_MANAGER,
       ...simpleSigner({ clusterResourceNamespace: flags.clusterResourceNamespace }),
       maxRetryDurationMs: flags.maxRetryDurationMs,
+      workers: flags.workers,
       connection,
       signal: termination.signal,
       leaderElection: flags.leaderElect && {

@@ -41,6 +41,7 @@ Deno.test("parseFlags: the defaults", () => {
       maxRetryDurationMs: 3_600_000,
       logFormat: undefined,
       logLevel: "info",
+      workers: 1,
     },
   });
 });
@@ -61,6 +62,8 @@ Deno.test("parseFlags: every flag, in the forms Go's flag package accepts", () =
     "--log-format",
     "text",
     "--log-level=debug",
+    "--workers",
+    "16",
   ], { POD_NAMESPACE: "ignored" });
   assert.equal(help, false);
   assert.deepEqual(flags, {
@@ -74,6 +77,7 @@ Deno.test("parseFlags: every flag, in the forms Go's flag package accepts", () =
     maxRetryDurationMs: 90 * 60_000,
     logFormat: "text",
     logLevel: "debug",
+    workers: 16,
   });
 });
 
@@ -127,6 +131,12 @@ Deno.test("parseFlags: bad command lines say which flag and value", () => {
       ["--metrics-bind-address=:99999"],
       'invalid value ":99999" for flag --metrics-bind-address: want host:port, :port, or 0 to turn it off',
     ],
+    ...["0", "1001", "-1", "4.5", "1e3", "four", " 4", ""].map((value): [string[], string] => [
+      [`--workers=${value}`],
+      `invalid value ${
+        JSON.stringify(value)
+      } for flag --workers: want a whole number from 1 to 1000`,
+    ]),
   ];
   for (const [args, message] of cases) {
     assert.throws(() => parseFlags(args), (error: unknown) => {
@@ -167,6 +177,42 @@ Deno.test("main.ts: a bad flag prints what is wrong and exits 2", async () => {
       "Run simple-issuer --help to see the flags.\n",
   );
   assert.equal(code, 2);
+});
+
+Deno.test("parseFlags: --workers takes 1 to 1000", () => {
+  assert.equal(parseFlags(["--workers=1"]).flags.workers, 1);
+  assert.equal(parseFlags(["-workers", "4"]).flags.workers, 4);
+  assert.equal(parseFlags(["--workers=1000"]).flags.workers, 1000);
+  assert.match(USAGE, /--workers N\n.*\n.*an integer from 1 to 1000\. Default: 1\./);
+});
+
+Deno.test("main.ts: a bad --workers prints what is wrong and exits 2", async () => {
+  const { code, stdout, stderr } = await runMainProcess(["--workers", "0"]);
+  assert.equal(new TextDecoder().decode(stdout), "");
+  assert.equal(
+    new TextDecoder().decode(stderr),
+    'simple-issuer: invalid value "0" for flag --workers: want a whole number from 1 to 1000\n' +
+      "Run simple-issuer --help to see the flags.\n",
+  );
+  assert.equal(code, 2);
+});
+
+Deno.test("main: --workers reaches runIssuer", async () => {
+  const seen: (number | undefined)[] = [];
+  const code = await withKubeconfig(async (kubeconfig) => {
+    for (const args of [[], ["--workers=8"]]) {
+      await main(["--kubeconfig", kubeconfig, "--log-level=error", ...args], {
+        writeLog: () => {},
+        runIssuer: (options) => {
+          seen.push(options.workers);
+          return Promise.resolve();
+        },
+      });
+    }
+    return 0;
+  });
+  assert.equal(code, 0);
+  assert.deepEqual(seen, [1, 8]);
 });
 
 Deno.test("main.ts: --help prints the flags and exits 0", async () => {
