@@ -148,6 +148,37 @@ export function requestName(i: number): string {
   return `cr-${String(i).padStart(6, "0")}`;
 }
 
+/**
+ * `n` ECDSA P-256 CSRs (base64 of their PEM), each for its own fresh key, kept in
+ * `.cache/bench/csrs-p256.txt` so that runs after the first need not make them again
+ * (key generation is not what is measured).
+ */
+export async function cachedCsrs(n: number): Promise<string[]> {
+  const dir = new URL(".cache/bench/", ROOT);
+  const file = new URL("csrs-p256.txt", dir);
+  let have: string[] = [];
+  try {
+    have = (await Deno.readTextFile(file)).split("\n").filter((line) => line !== "");
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  if (have.length < n) {
+    const more: string[] = [];
+    for (let i = have.length; i < n; i++) {
+      const { csrPem } = await generateCsr({
+        subject: `CN=${requestName(i)}`,
+        dnsNames: [`${requestName(i)}.example`],
+        keyAlgorithm: "ECDSA-P256",
+      });
+      more.push(btoa(csrPem));
+    }
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(file, more.map((line) => `${line}\n`).join(""), { append: true });
+    have = have.concat(more);
+  }
+  return have.slice(0, n);
+}
+
 /** `n` fresh ECDSA P-256 CSRs, base64 of their PEM (key generation is not what is measured). */
 export async function makeCsrs(n: number): Promise<string[]> {
   const out: string[] = [];
@@ -369,16 +400,26 @@ export interface IssuerProcess {
   startedAt: number;
 }
 
+/**
+ * Starts `examples/simple/main.ts` under the `example` task's permission flags.
+ *
+ * @param kubeconfig The issuer's kubeconfig.
+ * @param extraArgs More flags of the program (such as `--workers=4`).
+ * @param denoFlags More flags of `deno run` that grant nothing (such as `--inspect=…`).
+ */
 export async function spawnIssuer(
   kubeconfig: string,
   extraArgs: readonly string[] = [],
+  denoFlags: readonly string[] = [],
 ): Promise<IssuerProcess> {
   const healthPort = freePort();
+  const flags = await exampleFlags();
   const startedAt = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      ...await exampleFlags(),
+      ...denoFlags,
+      ...flags,
       "examples/simple/main.ts",
       "--kubeconfig",
       kubeconfig,
