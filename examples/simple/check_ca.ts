@@ -58,7 +58,33 @@ export async function checkCa(ca: CaKeyPair, now: number): Promise<void> {
   // signCertificate throws InvalidCaError, saying what is wrong, for a CA that cannot sign.
   await signCertificate(await certificateTemplate(details, now), ca);
 
-  const cert = new x509.X509Certificate(x509.PemConverter.decodeFirst(ca.caCertPem));
+  checkCaValidity(ca.caCertPem, now);
+}
+
+/**
+ * Checks only the CA certificate's validity period at `now`: what {@linkcode checkCa}
+ * checks after its throwaway signature, cheap enough for every `sign` (the signature
+ * itself proves the rest).
+ *
+ * @param caCertPem The CA certificate, PEM (the first certificate is checked).
+ * @param now The time to check at, milliseconds since the epoch.
+ * @throws {InvalidCaError} When the CA certificate has expired.
+ * @throws {CaNotYetValidError} When its validity has not started yet.
+ *
+ * @example
+ * ```ts
+ * import { generateCa } from "@certkit/issuer-lib";
+ * import { CaNotYetValidError, checkCaValidity } from "./check_ca.ts";
+ * import { strict as assert } from "node:assert";
+ *
+ * const now = Date.UTC(2030, 0, 1);
+ * const ca = await generateCa({ commonName: "Example CA", now });
+ * checkCaValidity(ca.certPem, now);
+ * assert.throws(() => checkCaValidity(ca.certPem, now - 86_400_000), CaNotYetValidError);
+ * ```
+ */
+export function checkCaValidity(caCertPem: string, now: number): void {
+  const cert = new x509.X509Certificate(x509.PemConverter.decodeFirst(caCertPem));
   if (now < cert.notBefore.getTime()) {
     throw new CaNotYetValidError(
       `the CA certificate ${JSON.stringify(cert.subject)} is not valid before ${

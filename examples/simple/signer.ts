@@ -21,7 +21,7 @@ import {
   type SignFunction,
 } from "@certkit/issuer-lib";
 import type { SimpleIssuerSpec } from "./api.ts";
-import { checkCa } from "./check_ca.ts";
+import { CaNotYetValidError, checkCa, checkCaValidity } from "./check_ca.ts";
 
 interface Secret extends KubeObject {
   data?: Record<string, string>;
@@ -77,10 +77,11 @@ export interface SimpleSigner {
  * ```
  */
 export function simpleSigner(options: SimpleSignerOptions): SimpleSigner {
-  async function loadCa(
+  /** Reads the CA from the issuer's Secret, and says where it came from. */
+  async function readCa(
     issuer: IssuerObject<SimpleIssuerSpec>,
     ctx: IssuerContext,
-  ): Promise<CaKeyPair> {
+  ): Promise<{ ca: CaKeyPair; where: string }> {
     const name = issuer.spec?.secretName;
     if (!name) throw new PermanentError("spec.secretName must name the Secret holding the CA");
     const namespace = issuer.metadata.namespace || options.clusterResourceNamespace;
@@ -103,28 +104,40 @@ export function simpleSigner(options: SimpleSignerOptions): SimpleSigner {
     if (!caCertPem || !caKeyPem) {
       throw new PermanentError(`the ${where} must hold the CA in tls.crt and its key in tls.key`);
     }
-    const ca = { caCertPem: atob(caCertPem), caKeyPem: atob(caKeyPem) };
-    try {
-      await checkCa(ca, ctx.clock.now());
-    } catch (error) {
-      if (!(error instanceof InvalidCaError)) throw error;
-      throw new PermanentError(
-        new InvalidCaError(`the ${where} cannot sign: ${error.message}`, { cause: error }),
-      );
-    }
-    return ca;
+    return { ca: { caCertPem: atob(caCertPem), caKeyPem: atob(caKeyPem) }, where };
+  }
+
+  /** A CA that can never sign as it is, said with the Secret it came from. */
+  function cannotSign(where: string, error: InvalidCaError): InvalidCaError {
+    return new InvalidCaError(`the ${where} cannot sign: ${error.message}`, { cause: error });
   }
 
   return {
     async check(issuer, ctx) {
-      await loadCa(issuer, ctx);
+      const { ca, where } = await readCa(issuer, ctx);
+      try {
+        await checkCa(ca, ctx.clock.now());
+      } catch (error) {
+        if (!(error instanceof InvalidCaError)) throw error;
+        throw new PermanentError(cannotSign(where, error));
+      }
     },
+    // No throwaway signature here (check proved the CA): signing the request proves it
+    // again, and a CA that fails now sends the issuer back to be checked.
     async sign(request, issuer, ctx) {
-      const ca = await loadCa(issuer, ctx).catch((error) => {
+      const { ca, where } = await readCa(issuer, ctx).catch((error) => {
         throw new IssuerError(error);
       });
-      const template = await certificateTemplate(request.certificateDetails(), ctx.clock.now());
-      return await signCertificate(template, ca);
+      const now = ctx.clock.now();
+      const template = await certificateTemplate(request.certificateDetails(), now);
+      try {
+        checkCaValidity(ca.caCertPem, now);
+        return await signCertificate(template, ca);
+      } catch (error) {
+        if (error instanceof InvalidCaError) throw new IssuerError(cannotSign(where, error));
+        if (error instanceof CaNotYetValidError) throw new IssuerError(error);
+        throw error;
+      }
     },
   };
 }

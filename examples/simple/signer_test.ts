@@ -396,3 +396,24 @@ Deno.test("sign: a Secret gone missing is the issuer's problem (IssuerError)", a
     },
   );
 });
+
+Deno.test("sign: a CA that expired or was replaced by a wrong key since check is the issuer's problem", async () => {
+  await using f = fixture();
+  const { csrPem } = await generateCsr({ subject: "CN=web" });
+  const request = certificateRequest(csrPem, "1h");
+  const { "tls.crt": cert } = await caSecretData();
+  const { "tls.key": otherKey } = await caSecretData();
+  await f.secret("default", "wrong-key", { "tls.crt": cert, "tls.key": otherKey });
+  await assert.rejects(signer.sign(request, issuer("default", "wrong-key"), f.ctx), {
+    name: "IssuerError",
+    message:
+      'the Secret "default/wrong-key" cannot sign: the CA private key does not belong to the CA certificate "CN=Simple CA"',
+  });
+  await f.secret("default", "ca", await caSecretData({ validityDays: 30 }));
+  await f.clock.advance(30 * DAY);
+  await assert.rejects(signer.sign(request, issuer("default"), f.ctx), {
+    name: "IssuerError",
+    message:
+      'the Secret "default/ca" cannot sign: the CA certificate "CN=Simple CA" expired at 2030-01-30T00:00:00Z',
+  });
+});
