@@ -492,6 +492,39 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Parses `--name value` / `--name=value` numeric knobs. */
+/**
+ * Exits 2 with `usage` when `args` holds a flag not in `known` (names without `--`), or
+ * a number flag that is not a number; prints `usage` and exits 0 for `--help`.
+ */
+export function checkFlags(
+  script: string,
+  args: readonly string[],
+  known: readonly string[],
+  usage: string,
+): void {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  const problems: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const match = /^--([^=]+)(=(.*))?$/.exec(arg);
+    if (!match || !known.includes(match[1] as string)) {
+      problems.push(`unknown argument ${JSON.stringify(arg)}`);
+      continue;
+    }
+    const value = match[2] === undefined ? args[++i] : match[3];
+    if (value === undefined || !Number.isFinite(Number(value))) {
+      problems.push(`--${match[1]} wants a number, got ${JSON.stringify(value ?? "")}`);
+    }
+  }
+  if (problems.length > 0) {
+    console.error(`${script}: ${problems.join("; ")}\n${usage}`);
+    Deno.exit(2);
+  }
+}
+
 export function numberFlag(args: readonly string[], name: string, fallback: number): number {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;

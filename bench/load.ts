@@ -24,33 +24,58 @@
  *
  * @module
  */
-import { cachedCsrs, numberFlag } from "./_harness.ts";
+import { parseArgs } from "node:util";
+import { cachedCsrs } from "./_harness.ts";
 import { loadTable, runLoad } from "./_load.ts";
 import { fakeTarget, realTarget, remoteTarget, type Target } from "./_targets.ts";
 
-function stringFlag(args: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === `--${name}`) return args[i + 1];
-    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
+const USAGE = `usage: deno task bench:load [--n 1000] [--workers 1] [--rate 0] [--memory]
+                            [--kubeconfig FILE [--issuer-kubeconfig FILE] | --real]
+                            [--max-retry-duration 1h] [--timeout-ms 600000] [--json]`;
+
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        n: { type: "string", default: "1000" },
+        workers: { type: "string", default: "1" },
+        rate: { type: "string", default: "0" },
+        "timeout-ms": { type: "string", default: "600000" },
+        "max-retry-duration": { type: "string", default: "1h" },
+        kubeconfig: { type: "string" },
+        "issuer-kubeconfig": { type: "string" },
+        real: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        memory: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`bench:load: ${(error as Error).message}\n${USAGE}`);
+    Deno.exit(2);
   }
-  return undefined;
 }
 
-const args = Deno.args;
-const n = numberFlag(args, "n", 1000);
-const rate = numberFlag(args, "rate", 0);
-const workers = numberFlag(args, "workers", 1);
-const timeoutMs = numberFlag(args, "timeout-ms", 600_000);
-const maxRetry = stringFlag(args, "max-retry-duration") ?? "1h";
-const kubeconfig = stringFlag(args, "kubeconfig");
-const issuerKubeconfig = stringFlag(args, "issuer-kubeconfig");
-const real = args.includes("--real");
-const json = args.includes("--json");
-const memory = args.includes("--memory");
+const flags = parseFlags(Deno.args);
+if (flags.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+const n = Number(flags.n);
+const rate = Number(flags.rate);
+const workers = Number(flags.workers);
+const timeoutMs = Number(flags["timeout-ms"]);
+const maxRetry = flags["max-retry-duration"];
+const kubeconfig = flags.kubeconfig;
+const issuerKubeconfig = flags["issuer-kubeconfig"];
+const { real, json, memory } = flags;
 const problems = [
   !(Number.isInteger(n) && n > 0 && n <= 100_000) && `--n must be 1..100000, got ${n}`,
-  !(rate >= 0) && `--rate must be >= 0, got ${rate}`,
+  !(rate >= 0) && `--rate must be >= 0, got ${flags.rate}`,
+  !(timeoutMs > 0) && `--timeout-ms must be > 0, got ${flags["timeout-ms"]}`,
   !(Number.isInteger(workers) && workers >= 1 && workers <= 1000) &&
   `--workers must be 1..1000, got ${workers}`,
   real && kubeconfig !== undefined && "--real and --kubeconfig exclude each other",

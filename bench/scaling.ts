@@ -14,6 +14,13 @@ import { numberFlag, ROOT } from "./_harness.ts";
 import { bytesPerRequest, type LoadResult } from "./_load.ts";
 
 const args = Deno.args;
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(
+    "usage: deno task bench:scaling [--sizes 1000,5000,10000,20000] [--workers 4] " +
+      "[other bench:load flags]",
+  );
+  Deno.exit(0);
+}
 let sizesText = "1000,5000,10000,20000";
 const passOn: string[] = [];
 for (let i = 0; i < args.length; i++) {

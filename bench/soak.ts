@@ -20,6 +20,7 @@
  * @module
  */
 import {
+  checkFlags,
   ISSUER_TOKEN,
   type IssuerProcess,
   NAMESPACE,
@@ -33,6 +34,23 @@ import { describeSoak, runSoak } from "./_soak.ts";
 import { describeFailover, runFailover } from "./_failover.ts";
 
 const args = Deno.args;
+checkFlags(
+  "soak",
+  args,
+  [
+    "n",
+    "cut-every",
+    "kill-chance",
+    "seed",
+    "error-ratio",
+    "throttle-ratio",
+    "timeout-ms",
+    "failover",
+  ],
+  "usage: deno task soak [--n 200] [--cut-every 150] [--kill-chance 0.3] [--seed 1]\n" +
+    "                      [--error-ratio 0.05] [--throttle-ratio 0.05] [--timeout-ms 300000]\n" +
+    "                      [--failover 20]",
+);
 const n = numberFlag(args, "n", 200);
 const cutEvery = numberFlag(args, "cut-every", 150);
 const killChance = numberFlag(args, "kill-chance", 0.3);
