@@ -15,6 +15,7 @@ import type { RestClient } from "../client/rest_client.ts";
 import { libraryLogger, type Logger } from "./logging.ts";
 import { type ObjectReference, objectReference } from "./object_reference.ts";
 import { SeriesCache, type SeriesEntry, seriesKey } from "./_event_series.ts";
+import { KeyedWriteScheduler } from "./_event_write_scheduler.ts";
 
 /**
  * What happened, in an Event's terms (the `regarding` object is passed separately).
@@ -209,6 +210,7 @@ export function truncateEventNote(note: string): string {
  *   seriesWindowMs: 6 * 60_000,
  *   seriesFlushIntervalMs: 30_000,
  *   queueSize: 1000,
+ *   concurrency: 4,
  * };
  * await using recorder = new KubeEventRecorder(client, options);
  * ```
@@ -228,6 +230,15 @@ export interface KubeEventRecorderOptions {
   seriesFlushIntervalMs?: number;
   /** How many events may wait to be written; more are dropped (default 1000, as client-go). */
   queueSize?: number;
+  /**
+   * How many writes may be in flight at once (default 4). Writes of one event (its create
+   * and its series updates) still go one at a time and in order. One write at a time
+   * manages about one event per round trip to the API server (some 30 per second over
+   * HTTPS); four keep up with well over 100 per second while leaving the server's
+   * capacity to the controller's own reads and status writes. client-go starts a
+   * goroutine per event and relies on the client's rate limit instead.
+   */
+  concurrency?: number;
   /** How many distinct events are remembered for series (default 4096). */
   maxCachedEvents?: number;
   /** Attempts per write when the API server cannot be reached (default 12, as client-go). */
@@ -283,7 +294,8 @@ function checkText(what: string, value: unknown, max: number): void {
  * Records events.k8s.io/v1 Events as client-go's `tools/events` does:
  * 1. {@linkcode KubeEventRecorder.record} only queues (at most `queueSize`; more are
  *    dropped and counted in {@linkcode KubeEventRecorder.dropped}). A worker started with
- *    {@linkcode KubeEventRecorder.start} writes them in order.
+ *    {@linkcode KubeEventRecorder.start} takes them in order and writes up to
+ *    `concurrency` at once.
  * 2. A new event is created as `<regarding.name>.<hex Unix nanoseconds>` in the
  *    regarding object's namespace (`default` for cluster-scoped objects), with
  *    `eventTime` as a `metav1.MicroTime`.
@@ -296,9 +308,11 @@ function checkText(what: string, value: unknown, max: number): void {
  * 4. A series update that finds the event gone (404) creates it again, series included.
  * 5. The API server refusing a write (any `Status` answer) drops that write, logged;
  *    failing to reach it retries up to `maxTries` times, `retryDelayMs` apart.
- * 6. Stopping writes what is queued and every pending series count, within `stopTimeoutMs`.
+ * 6. Stopping writes what is queued and every pending series count, within `stopTimeoutMs`;
+ *    events not created by then are dropped and counted.
  *
- * The worker runs one write at a time, so events of one object reach the server in order.
+ * The writes of one event — its create, then its series updates — run one at a time and in
+ * order; writes of different events run side by side.
  *
  * @example Recording an event in the in-process fake
  * ```ts
@@ -340,13 +354,16 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
   #queue: Pending[] = [];
   #lastNanos = 0n;
   #dropped = 0;
+  /** Series counts a flush wants written, waiting for a free write slot. */
+  readonly #backlog = new Set<SeriesEntry<EventsV1Event>>();
+  readonly #writer: KeyedWriteScheduler;
+  #settled: PromiseWithResolvers<void> | undefined;
   #state: "new" | "running" | "stopping" | "stopped" = "new";
   readonly #stop = new AbortController();
   /** Aborts writes still running when stopping takes too long. */
   readonly #writes = new AbortController();
   readonly #stopped = Promise.withResolvers<void>();
   #wake: (() => void) | undefined;
-  #busy = false;
   #flushRequested = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -357,7 +374,8 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
    * @param options The reporting controller and instance, and tuning.
    * @throws {TypeError} When `reportingController` is not a qualified name or
    * `reportingInstance` is empty or longer than 128 characters.
-   * @throws {RangeError} When a duration or size is not positive.
+   * @throws {RangeError} When a duration or size is not positive, or `concurrency` is not a
+   * positive integer.
    */
   constructor(client: RestClient, options: KubeEventRecorderOptions) {
     const { reportingController, reportingInstance } = options;
@@ -385,6 +403,13 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.#log = options.logger ?? libraryLogger("events");
     this.#queueSize = positive("queueSize", options.queueSize, 1000);
+    const concurrency = options.concurrency ?? 4;
+    if (!(Number.isInteger(concurrency) && concurrency > 0)) {
+      throw new RangeError(
+        `KubeEventRecorder: concurrency must be a positive integer, got ${concurrency}`,
+      );
+    }
+    this.#writer = new KeyedWriteScheduler(concurrency, (error) => this.#onWritten(error));
     this.#flushIntervalMs = positive(
       "seriesFlushIntervalMs",
       options.seriesFlushIntervalMs,
@@ -443,7 +468,7 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
       note: truncateEventNote(String(event.note ?? "")),
       time: this.#clock.now(),
     });
-    this.#wake?.();
+    if (!this.#writer.full) this.#wake?.();
   }
 
   /**
@@ -506,7 +531,7 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
   }
 
   /**
-   * Waits until the queue is empty and no write is running.
+   * Waits until the queue is empty and no write is in flight.
    *
    * @returns A promise that resolves once the worker is idle (or the recorder stopped).
    */
@@ -517,8 +542,20 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
 
   #idle(): boolean {
     if (this.#state === "stopped") return true;
-    return this.#queue.length === 0 && !this.#busy && !this.#flushRequested &&
-      this.#state === "running";
+    return this.#state === "running" && this.#queue.length === 0 && this.#backlog.size === 0 &&
+      this.#writer.size === 0 && !this.#flushRequested;
+  }
+
+  /** After each write: wakes the worker for the free slot and the idle waiters. */
+  #onWritten(error: unknown): void {
+    if (error !== undefined) {
+      this.#log.error("An event write failed: {error}", { error });
+    }
+    const settled = this.#settled;
+    this.#settled = undefined;
+    settled?.resolve();
+    this.#wake?.();
+    this.#notifyIdle();
   }
 
   #notifyIdle(): void {
@@ -546,8 +583,8 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
       this.#state = "stopping";
       timer = this.#clock.sleep(this.#stopTimeoutMs, deadline.signal).then(() => {
         this.#log.error(
-          "The event recorder stopped writing after {ms} ms of stopping; {count} queued events are dropped.",
-          { count: this.#queue.length, ms: this.#stopTimeoutMs },
+          "The event recorder stopped writing after {ms} ms of stopping; {count} queued events are dropped and {writes} writes in flight given up.",
+          { count: this.#queue.length, writes: this.#writer.size, ms: this.#stopTimeoutMs },
         );
         this.#writes.abort(new DOMException("the event recorder stopped", "AbortError"));
       }, () => {});
@@ -557,28 +594,28 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
     try {
       let nextFlush = this.#clock.now() + this.#flushIntervalMs;
       while (!stop.aborted) {
-        this.#busy = true;
-        try {
-          while (this.#queue.length > 0 && !stop.aborted) {
-            await this.#process(this.#queue.shift() as Pending, true);
-          }
-          if (this.#flushRequested || this.#clock.now() >= nextFlush) {
-            this.#flushRequested = false;
-            await this.#writeAll(this.#cache.due(this.#clock.now()), true);
-            nextFlush = this.#clock.now() + this.#flushIntervalMs;
-          }
-        } finally {
-          this.#busy = false;
+        this.#dispatch(true);
+        // A flush counts what was recorded before it, so it waits until the queue is taken.
+        const now = this.#clock.now();
+        if (this.#queue.length === 0 && (this.#flushRequested || now >= nextFlush)) {
+          this.#flushRequested = false;
+          for (const entry of this.#cache.due(now)) this.#backlog.add(entry);
+          nextFlush = now + this.#flushIntervalMs;
+          this.#dispatch(true);
         }
         this.#notifyIdle();
-        await this.#waitForWork(nextFlush - this.#clock.now());
+        await this.#waitForWork(
+          this.#queue.length === 0 ? nextFlush - this.#clock.now() : Infinity,
+        );
       }
-      while (this.#queue.length > 0 && !this.#writes.signal.aborted) {
-        await this.#process(this.#queue.shift() as Pending, false);
+      await this.#drain();
+      if (!this.#writes.signal.aborted) {
+        for (const entry of this.#cache.dirty()) this.#backlog.add(entry);
+        await this.#drain();
       }
-      if (!this.#writes.signal.aborted) await this.#writeAll(this.#cache.dirty(), false);
       this.#dropped += this.#queue.length;
       this.#queue = [];
+      this.#backlog.clear();
     } finally {
       stop.removeEventListener("abort", stopping);
       deadline.abort();
@@ -586,24 +623,63 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
     }
   }
 
+  /** Hands queued events and series counts to the writer while it has free slots. */
+  #dispatch(retry: boolean): void {
+    while (!this.#writer.full && !this.#writes.signal.aborted) {
+      const entry = this.#backlog.values().next().value;
+      if (entry) {
+        this.#backlog.delete(entry);
+        this.#submit(entry, retry);
+        continue;
+      }
+      const item = this.#queue.shift();
+      if (!item) return;
+      this.#process(item, retry);
+    }
+  }
+
+  /** Writes everything left, without retries, until done or stopping runs out of time. */
+  async #drain(): Promise<void> {
+    for (;;) {
+      this.#dispatch(false);
+      if (this.#writer.size === 0) return;
+      this.#settled ??= Promise.withResolvers();
+      await this.#settled.promise;
+    }
+  }
+
+  /** Whether the worker has something to do now. */
+  #ready(): boolean {
+    if (this.#stop.signal.aborted) return true;
+    if (this.#flushRequested && this.#queue.length === 0) return true;
+    return !this.#writer.full && (this.#backlog.size > 0 || this.#queue.length > 0);
+  }
+
+  /** Waits `ms` (Infinity: no timer) or until record(), flush(), stop or a write wakes it. */
   async #waitForWork(ms: number): Promise<void> {
-    if (this.#queue.length > 0 || this.#flushRequested || this.#stop.signal.aborted) return;
-    if (ms <= 0) return;
+    if (this.#ready()) return;
     const woken = new AbortController();
     const wake = () => woken.abort();
     this.#wake = wake;
     this.#stop.signal.addEventListener("abort", wake, { once: true });
     try {
-      await this.#clock.sleep(ms, woken.signal);
+      if (Number.isFinite(ms)) {
+        await this.#clock.sleep(Math.max(0, ms), woken.signal);
+      } else {
+        await new Promise<void>((resolve) => {
+          woken.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      }
     } catch {
-      // woken by record(), flush() or stop
+      // woken
     } finally {
       this.#stop.signal.removeEventListener("abort", wake);
       this.#wake = undefined;
     }
   }
 
-  async #process(item: Pending, retry: boolean): Promise<void> {
+  /** Folds a queued event into the series cache and submits the writes that needs. */
+  #process(item: Pending, retry: boolean): void {
     const identity = {
       regarding: item.regarding,
       related: item.related,
@@ -615,8 +691,13 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
       reportingInstance: this.reportingInstance,
     };
     const observed = this.#cache.observe(seriesKey(identity), item.time, () => this.#make(item));
-    await this.#writeAll(observed.finished, retry);
-    if (observed.write !== "none") await this.#write(observed.entry, retry);
+    for (const entry of observed.finished) this.#submit(entry, retry);
+    if (observed.write !== "none") this.#submit(observed.entry, retry);
+  }
+
+  /** Writes an entry after the writes of it submitted before (same series key). */
+  #submit(entry: SeriesEntry<EventsV1Event>, retry: boolean): void {
+    this.#writer.submit(entry.key, () => this.#write(entry, retry));
   }
 
   #make(item: Pending): EventsV1Event {
@@ -642,18 +723,23 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
     return event;
   }
 
-  async #writeAll(entries: SeriesEntry<EventsV1Event>[], retry: boolean): Promise<void> {
-    for (const entry of entries) await this.#write(entry, retry);
-  }
-
-  /** Writes an entry: creates it when the server has nothing yet, else patches its series. */
+  /**
+   * Writes an entry: creates it when the server has nothing yet, else patches its series.
+   * Runs only after the entry's earlier writes settled, so it sees what they wrote.
+   */
   async #write(entry: SeriesEntry<EventsV1Event>, retry: boolean): Promise<void> {
     const count = entry.count;
+    // An earlier write carried this count already (it read the count when it started).
+    if (entry.written === count) return;
     const series: EventSeries | undefined = count >= 2
       ? { count, lastObservedTime: formatMicroTime(entry.lastObserved) }
       : undefined;
     const { name, namespace } = entry.event.metadata as { name: string; namespace: string };
     const signal = this.#writes.signal;
+    if (signal.aborted) {
+      this.#giveUp(entry);
+      return;
+    }
     for (let attempt = 1;; attempt++) {
       try {
         if (entry.written > 0 && series) {
@@ -676,6 +762,10 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
         if (e instanceof KubeApiError || signal.aborted) {
           // The server refused it (or stopping ran out of time): sending the same
           // write again would not help.
+          if (signal.aborted && !(e instanceof KubeApiError)) {
+            this.#giveUp(entry);
+            return;
+          }
           entry.written = count;
           if (e instanceof KubeApiError && e.reason === "AlreadyExists") {
             this.#log.debug("The event {name} exists already; not writing it again.", { name });
@@ -708,5 +798,11 @@ export class KubeEventRecorder implements EventRecorder, AsyncDisposable {
         }
       }
     }
+  }
+
+  /** Stopping ran out of time before this write: an event never created is dropped. */
+  #giveUp(entry: SeriesEntry<EventsV1Event>): void {
+    if (entry.written === 0) this.#dropped++;
+    entry.written = entry.count;
   }
 }

@@ -310,13 +310,15 @@ Deno.test("stopping writes the queue and pending series counts before start reso
   assert.equal(f.recorder.dropped, 1); // after stop
 });
 
-Deno.test("stopping gives up writes that outlast stopTimeoutMs", async () => {
-  await using f = fixture({ stopTimeoutMs: 5_000 });
+Deno.test("stopping gives up writes that outlast stopTimeoutMs; events never created are dropped", async () => {
+  await using f = fixture({ stopTimeoutMs: 5_000, concurrency: 2 });
   const running = f.start();
   f.server.faults.add({ match: { resource: "events" }, latencyMs: 60_000, times: Infinity });
   f.recorder.record(CR, FAILED);
-  f.recorder.record(CR, { ...FAILED, note: "never" });
+  f.recorder.record(CR, { ...FAILED, note: "in flight too" });
+  f.recorder.record(CR, { ...FAILED, note: "never sent" });
   await f.clock.advance(0);
+  assert.equal(f.recorder.queued, 1); // two in flight
   f.stop.abort();
   let settled = false;
   running.then(() => settled = true);
@@ -324,7 +326,8 @@ Deno.test("stopping gives up writes that outlast stopTimeoutMs", async () => {
   assert.equal(settled, false);
   await f.clock.advance(1);
   await running;
-  assert.equal(f.recorder.dropped, 1);
+  // The two writes in flight were aborted and the queued event never sent.
+  assert.equal(f.recorder.dropped, 3);
 });
 
 Deno.test("KubeEventRecorder validates its options and record's arguments", () => {
