@@ -137,7 +137,7 @@ function fixture(options: Partial<KubeEventRecorderOptions> = {}) {
 }
 
 for (const concurrency of [undefined, 1, 3]) {
-  const limit = concurrency ?? 4;
+  const limit = concurrency ?? 8;
   Deno.test(`events of different objects are written ${limit} at a time (concurrency ${concurrency ?? "default"})`, async () => {
     await using f = fixture(concurrency === undefined ? {} : { concurrency });
     for (let i = 0; i < 10; i++) f.recorder.record(cr(`cr-${i}`), FAILED);
