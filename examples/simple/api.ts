@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { issuerType } from "@certkit/issuer-lib";
+import { issuerType, type KubeObject, type ResourceDescriptor } from "@certkit/issuer-lib";
 
 /** The API group of the example's issuer kinds. */
 export const GROUP = "simple.certkit.dev";
@@ -57,3 +57,20 @@ export const SimpleClusterIssuer = issuerType<SimpleIssuerSpec>({
   plural: "simpleclusterissuers",
   namespaced: false,
 });
+
+/** The part of a core/v1 Secret the example reads and writes. */
+export interface Secret extends KubeObject {
+  /** `kubernetes.io/tls` for a CA Secret. */
+  type?: string;
+  /** Base64 values: `tls.crt` and `tls.key` for a CA Secret. */
+  data?: Record<string, string>;
+}
+
+/** core/v1 Secrets, where the example's CAs live. */
+export const SECRETS: ResourceDescriptor<Secret> = {
+  group: "",
+  version: "v1",
+  plural: "secrets",
+  kind: "Secret",
+  namespaced: true,
+};

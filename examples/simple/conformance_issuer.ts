@@ -27,21 +27,8 @@ import type {
   ConformanceIssuer,
   ConformanceOptions,
 } from "@certkit/issuer-lib/testing";
-import { SimpleClusterIssuer, SimpleIssuer, type SimpleIssuerSpec } from "./api.ts";
+import { SECRETS, SimpleClusterIssuer, SimpleIssuer, type SimpleIssuerSpec } from "./api.ts";
 import { simpleSigner } from "./signer.ts";
-
-interface Secret extends KubeObject {
-  type?: string;
-  data?: Record<string, string>;
-}
-
-const SECRETS: ResourceDescriptor<Secret> = {
-  group: "",
-  version: "v1",
-  plural: "secrets",
-  kind: "Secret",
-  namespaced: true,
-};
 
 /** Where the CA Secrets of SimpleClusterIssuers live during a conformance run. */
 export const CONFORMANCE_CLUSTER_RESOURCE_NAMESPACE = "simple-issuer";

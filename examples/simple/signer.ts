@@ -13,27 +13,13 @@ import {
   type IssuerContext,
   IssuerError,
   type IssuerObject,
-  type KubeObject,
   PermanentError,
   ResourceClient,
-  type ResourceDescriptor,
   signCertificate,
   type SignFunction,
 } from "@certkit/issuer-lib";
-import type { SimpleIssuerSpec } from "./api.ts";
+import { type Secret, SECRETS, type SimpleIssuerSpec } from "./api.ts";
 import { CaNotYetValidError, checkCa, checkCaValidity } from "./check_ca.ts";
-
-interface Secret extends KubeObject {
-  data?: Record<string, string>;
-}
-
-const SECRETS: ResourceDescriptor<Secret> = {
-  group: "",
-  version: "v1",
-  plural: "secrets",
-  kind: "Secret",
-  namespaced: true,
-};
 
 /** Options of {@linkcode simpleSigner}. */
 export interface SimpleSignerOptions {
