@@ -19,7 +19,7 @@ import {
   waitReadyz,
 } from "./_harness.ts";
 import { heapUsedAfterGc } from "./_inspect.ts";
-import type { RequestCounts, Target } from "./_targets.ts";
+import { ISSUER_NAME, type RequestCounts, type Target } from "./_targets.ts";
 
 /** Options of {@linkcode runLoad}. */
 export interface LoadOptions {
@@ -77,6 +77,30 @@ export interface LoadResult {
 
 const CR_PATH = (namespace: string) =>
   `/apis/cert-manager.io/v1/namespaces/${namespace}/certificaterequests`;
+
+/**
+ * Waits until the SimpleClusterIssuer every request names is Ready, so that no request is
+ * approved while its issuer is still being checked (those would first be written Pending,
+ * "Waiting for issuer to become ready", as the spec says, and cost a second write).
+ */
+async function waitIssuerReady(client: RestClient, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  const path = `/apis/simple.certkit.dev/v1alpha1/simpleclusterissuers/${ISSUER_NAME}`;
+  for (;;) {
+    const issuer = await client.performRequest({ method: "GET", path, expectJson: true })
+      .catch(() => undefined) as
+        | { status?: { conditions?: { type: string; status: string }[] } }
+        | undefined;
+    const ready = issuer?.status?.conditions?.find((c) => c.type === "Ready");
+    if (ready?.status === "True") return;
+    if (performance.now() > deadline) {
+      throw new Error(
+        `the SimpleClusterIssuer ${ISSUER_NAME} was not Ready within ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** Approves one request by server-side apply on `/status`, as cert-manager's approver; returns attempts. */
 async function approve(client: RestClient, namespace: string, name: string): Promise<number> {
@@ -266,7 +290,8 @@ export async function runLoad(
   try {
     const startupMs = await waitReadyz(issuer, 600_000);
     const atReady = memoryOf(issuer.child.pid);
-    o.log(`ready in ${startupMs.toFixed(0)} ms; approving ${n} requests…`);
+    await waitIssuerReady(target.admin, 600_000);
+    o.log(`ready in ${startupMs.toFixed(0)} ms, issuer Ready; approving ${n} requests…`);
     tracker = new DoneTracker(target.admin, target.requestNamespace, n);
     await tracker.watching;
     const approvedAt = new Map<string, number>();
