@@ -290,6 +290,26 @@ async function openssl(args: string[], stdin?: string): Promise<string> {
   return out;
 }
 
+/** `openssl verify` of `chainPem` against `caPem`, a minute after NOW; returns its output. */
+async function opensslVerify(caPem: string, chainPem: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "simple-issuer-verify-" });
+  try {
+    await Deno.writeTextFile(`${dir}/ca.pem`, caPem);
+    await Deno.writeTextFile(`${dir}/chain.pem`, chainPem);
+    const verified = await openssl([
+      "verify",
+      "-attime",
+      String(NOW / 1000 + 60),
+      "-CAfile",
+      `${dir}/ca.pem`,
+      `${dir}/chain.pem`,
+    ]);
+    return verified.trim().replace(`${dir}/chain.pem`, "chain.pem");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 for (const keyAlgorithm of ["ECDSA-P256", "RSA-2048", "Ed25519"] as KeyAlgorithm[]) {
   Deno.test(`sign: a ${keyAlgorithm} request gets a certificate that openssl verifies against the CA`, async () => {
     await using f = fixture();
@@ -303,22 +323,7 @@ for (const keyAlgorithm of ["ECDSA-P256", "RSA-2048", "Ed25519"] as KeyAlgorithm
     const result = await signer.sign(certificateRequest(csrPem, "24h"), issuer(undefined), f.ctx);
 
     assert.ok(result.caPem);
-    const dir = await Deno.makeTempDir({ prefix: "simple-issuer-sign-test-" });
-    try {
-      await Deno.writeTextFile(`${dir}/ca.pem`, result.caPem);
-      await Deno.writeTextFile(`${dir}/chain.pem`, result.chainPem);
-      const verified = await openssl([
-        "verify",
-        "-attime",
-        String(NOW / 1000 + 60),
-        "-CAfile",
-        `${dir}/ca.pem`,
-        `${dir}/chain.pem`,
-      ]);
-      assert.equal(verified.trim(), `${dir}/chain.pem: OK`);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    assert.equal(await opensslVerify(result.caPem, result.chainPem), "chain.pem: OK");
     const text = await openssl(["x509", "-noout", "-text", "-dates"], result.chainPem);
     assert.match(text, /DNS:web\.example/);
     assert.match(text, /TLS Web Server Authentication/);
@@ -352,22 +357,7 @@ Deno.test("sign: a cert-manager CA Secret with a SEC1 key (cert-manager's defaul
   await signer.check(issuer("default"), f.ctx);
   const { csrPem } = await generateCsr({ subject: "CN=web", dnsNames: ["web.example"] });
   const result = await signer.sign(certificateRequest(csrPem, "24h"), issuer("default"), f.ctx);
-  const dir = await Deno.makeTempDir({ prefix: "simple-issuer-sec1-test-" });
-  try {
-    await Deno.writeTextFile(`${dir}/ca.pem`, caCert);
-    await Deno.writeTextFile(`${dir}/chain.pem`, result.chainPem);
-    const verified = await openssl([
-      "verify",
-      "-attime",
-      String(NOW / 1000 + 60),
-      "-CAfile",
-      `${dir}/ca.pem`,
-      `${dir}/chain.pem`,
-    ]);
-    assert.equal(verified.trim(), `${dir}/chain.pem: OK`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  assert.equal(await opensslVerify(caCert, result.chainPem), "chain.pem: OK");
 });
 
 Deno.test("check: an encrypted CA key fails permanently, saying encrypted keys are not supported", async () => {
