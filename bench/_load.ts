@@ -86,16 +86,23 @@ const CR_PATH = (namespace: string) =>
 async function waitIssuerReady(client: RestClient, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   const path = `/apis/simple.certkit.dev/v1alpha1/simpleclusterissuers/${ISSUER_NAME}`;
+  let last = "not read yet";
   for (;;) {
     const issuer = await client.performRequest({ method: "GET", path, expectJson: true })
-      .catch(() => undefined) as
-        | { status?: { conditions?: { type: string; status: string }[] } }
+      .catch((error: unknown) => {
+        last = `GET failed: ${(error as Error).message}`;
+        return undefined;
+      }) as
+        | { status?: { conditions?: { type: string; status: string; message?: string }[] } }
         | undefined;
     const ready = issuer?.status?.conditions?.find((c) => c.type === "Ready");
     if (ready?.status === "True") return;
+    if (issuer) {
+      last = ready ? `Ready ${ready.status}: ${ready.message ?? ""}` : "no Ready condition";
+    }
     if (performance.now() > deadline) {
       throw new Error(
-        `the SimpleClusterIssuer ${ISSUER_NAME} was not Ready within ${timeoutMs} ms`,
+        `the SimpleClusterIssuer ${ISSUER_NAME} was not Ready within ${timeoutMs} ms (${last})`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
